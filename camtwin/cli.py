@@ -1,0 +1,55 @@
+"""The ``camtwin`` command line: one entry point, one module per subcommand.
+
+Each module in :mod:`camtwin.commands` provides ``add_parser(subparsers)`` and
+``run(args) -> int``. The CLI only wires: the work lives in ``regmap``, ``hdl``,
+``firmware_model`` and ``sim``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+from . import __version__
+
+# Explicit, ordered list of subcommands (module names in camtwin.commands).
+COMMANDS = ("check",)
+
+DEFAULT_REGMAP = "regmap/camera.yaml"
+
+
+class UsageError(Exception):
+    """A user error the CLI reports as one line and exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="camtwin",
+        description="Digital twin of a GigE area-scan camera's I/O and trigger path: "
+        "register-map compiler, gateware, firmware model, co-verification and timing checks.",
+    )
+    parser.add_argument("--version", action="version", version=f"camtwin {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = import_module(f"camtwin.commands.{name}")
+        p = module.add_parser(sub)
+        p.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as exc:
+        print(f"camtwin {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"camtwin {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

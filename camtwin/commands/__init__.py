@@ -1,0 +1,1 @@
+"""Subcommands of the ``camtwin`` CLI (see :data:`camtwin.cli.COMMANDS`)."""

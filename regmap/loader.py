@@ -1,0 +1,559 @@
+"""Register-map compiler front end: YAML text → checked, typed :class:`RegisterMap`.
+
+Parsing keeps the position of every YAML node so that each diagnostic points at the offending
+text. Structural errors (unknown or missing keys, wrong types) are collected while building the
+model; semantic checks (:mod:`regmap.checks`) then run over the whole model. Nothing is returned
+unless the map is free of errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import Diagnostic, RegmapError, did_you_mean
+from .model import (
+    Access,
+    ArraySpec,
+    Category,
+    Constant,
+    Device,
+    EnumValue,
+    Feature,
+    Field,
+    Interface,
+    Register,
+    RegisterMap,
+    Scale,
+    Selector,
+    SourceLoc,
+    Visibility,
+)
+
+__all__ = ["load", "loads"]
+
+_INT_RE = re.compile(r"[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9][0-9_]*)")
+_FLOAT_RE = re.compile(r"[+-]?([0-9][0-9_]*)?(\.[0-9_]*)?([eE][+-]?[0-9]+)?")
+_BITS_RE = re.compile(r"\s*(\d+)\s*(?::\s*(\d+)\s*)?")
+_SCALE_RE = re.compile(r"q(\d+)")
+
+SCALES = ("raw", "cycles", "period", "q<N> (fixed point with N fractional bits)")
+
+
+@dataclass
+class Context:
+    """Source text and the diagnostics collected so far."""
+
+    file: str
+    lines: list[str]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def loc(self, node: Node) -> SourceLoc:
+        m = node.start_mark
+        return SourceLoc(self.file, m.line + 1, m.column + 1)
+
+    def error(self, where: Node | SourceLoc, message: str, allowed: str = "") -> None:
+        if isinstance(where, Node):
+            loc = self.loc(where)
+            end = where.end_mark
+            same_line = end.line == where.start_mark.line
+            length = end.column - where.start_mark.column if same_line else 1
+        else:
+            loc, length = where, 1
+        text = self.lines[loc.line - 1] if 0 < loc.line <= len(self.lines) else ""
+        if isinstance(where, SourceLoc) and text:
+            # Underline the word at the location (a name or a key).
+            m = re.match(r"[\w.-]+", text[loc.col - 1 :])
+            length = len(m.group(0)) if m else 1
+        self.diagnostics.append(Diagnostic(loc, message, allowed, max(1, length), text))
+
+
+class _Invalid(Exception):
+    """Internal: a node could not be read; its diagnostic is already recorded."""
+
+
+_TYPE_NAMES = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "a scalar"}
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        return f"'{node.value}'" if node.value else "nothing"
+    return _TYPE_NAMES[type(node)]
+
+
+class Reader:
+    """Typed accessors over YAML nodes that record a diagnostic instead of raising."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    # -- containers ----------------------------------------------------------------------
+    def mapping(
+        self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> dict[str, tuple[Node, Node]]:
+        if not isinstance(node, MappingNode):
+            self.ctx.error(node, f"{what} must be a mapping, not {_kind(node)}")
+            raise _Invalid
+        allowed = required + optional
+        out: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key is None:
+                self.ctx.error(key_node, f"keys of {what} must be names")
+            elif key in out:
+                self.ctx.error(key_node, f"duplicate key '{key}' in {what}")
+            elif key not in allowed:
+                self.ctx.error(
+                    key_node,
+                    f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                    allowed=", ".join(allowed),
+                )
+            else:
+                out[key] = (key_node, value_node)
+        for key in required:
+            if key not in out:
+                self.ctx.error(node, f"missing required key '{key}' in {what}")
+        return out
+
+    def sequence(self, node: Node, what: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            self.ctx.error(node, f"{what} must be a list, not {_kind(node)}")
+            raise _Invalid
+        return list(node.value)
+
+    # -- scalars -------------------------------------------------------------------------
+    def _scalar(self, node: Node, what: str, expected: str) -> str:
+        if not isinstance(node, ScalarNode):
+            self.ctx.error(node, f"{what} must be {expected}, not {_kind(node)}")
+            raise _Invalid
+        return node.value
+
+    def string(self, node: Node, what: str) -> str:
+        return self._scalar(node, what, "a string")
+
+    def integer(self, node: Node, what: str, minimum: int | None = None) -> int:
+        text = self._scalar(node, what, "an integer")
+        if not _INT_RE.fullmatch(text.strip()):
+            self.ctx.error(node, f"{what} must be an integer, not '{text}'",
+                           allowed="decimal, 0x hex, 0b binary, 0o octal; '_' separators")
+            raise _Invalid
+        value = int(text.strip().replace("_", ""), 0)
+        if minimum is not None and value < minimum:
+            self.ctx.error(node, f"{what} must be at least {minimum}, not {value}")
+            raise _Invalid
+        return value
+
+    def number(self, node: Node, what: str) -> float:
+        text = self._scalar(node, what, "a number").strip()
+        if _INT_RE.fullmatch(text):
+            return int(text.replace("_", ""), 0)
+        if text and _FLOAT_RE.fullmatch(text) and any(c.isdigit() for c in text):
+            return float(text.replace("_", ""))
+        self.ctx.error(node, f"{what} must be a number, not '{text}'")
+        raise _Invalid
+
+    def boolean(self, node: Node, what: str) -> bool:
+        text = self._scalar(node, what, "true or false").strip().lower()
+        if text in ("true", "yes", "on"):
+            return True
+        if text in ("false", "no", "off"):
+            return False
+        self.ctx.error(node, f"{what} must be true or false, not '{text}'", allowed="true, false")
+        raise _Invalid
+
+    def choice(self, node: Node, what: str, allowed: list[str]) -> str:
+        text = self._scalar(node, what, "one of " + ", ".join(allowed))
+        if text not in allowed:
+            self.ctx.error(node, f"{what} must be one of the allowed values, not '{text}'"
+                           f"{did_you_mean(text, allowed)}", allowed=", ".join(allowed))
+            raise _Invalid
+        return text
+
+    def optional(self, keys: dict[str, tuple[Node, Node]], key: str, read: Callable[..., Any],
+                 *args: Any, default: Any = None) -> Any:
+        """``read(value_node, *args)`` if ``key`` is present and readable, else ``default``."""
+        if key not in keys:
+            return default
+        try:
+            return read(keys[key][1], *args)
+        except _Invalid:
+            return default
+
+
+def _compose(text: str, ctx: Context) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = SourceLoc(ctx.file, mark.line + 1, mark.column + 1) if mark else SourceLoc(
+            ctx.file, 1, 1)
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        ctx.error(loc, f"YAML syntax error: {problem}{context}")
+    except yaml.YAMLError as exc:
+        ctx.error(SourceLoc(ctx.file, 1, 1), f"YAML error: {exc}")
+    return None
+
+
+class Builder:
+    """Builds the model from the node tree, recording structural diagnostics."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.r = Reader(ctx)
+        # Positions of values that semantic checks point at, keyed by owner and key.
+        self.selects_locs: dict[str, dict[str, SourceLoc]] = {}
+        self.array_locs: dict[tuple[str, str], SourceLoc] = {}
+        self.field_locs: dict[tuple[str, str, str], SourceLoc] = {}
+        self.feature_locs: dict[tuple[str, str], SourceLoc] = {}
+        self.selector_sizes: dict[str, int] = {}
+        self.explicit_counts: dict[str, int] = {}
+
+    def build(self, root: Node) -> RegisterMap | None:
+        r = self.r
+        try:
+            top = r.mapping(root, "the register map", ("device", "registers"),
+                            ("categories", "selectors"))
+        except _Invalid:
+            return None
+        device = self.device(top["device"][1]) if "device" in top else None
+        categories = self._list(top, "categories", "categories", self.category)
+        selectors = self._list(top, "selectors", "selectors", self.selector)
+        self.selector_sizes = {s.name: len(s.values) for s in selectors}
+        registers = self._list(top, "registers", "registers", self.register)
+        if device is None:
+            return None
+        return RegisterMap(device, tuple(categories), tuple(selectors), tuple(registers),
+                           self.ctx.file)
+
+    def _list(self, keys: dict, key: str, what: str, item: Callable[[Node], Any]) -> list:
+        if key not in keys:
+            return []
+        try:
+            nodes = self.r.sequence(keys[key][1], what)
+        except _Invalid:
+            return []
+        out = []
+        for n in nodes:
+            try:
+                out.append(item(n))
+            except _Invalid:
+                pass
+        return out
+
+    # -- device ----------------------------------------------------------------------------
+    def device(self, node: Node) -> Device | None:
+        r = self.r
+        try:
+            k = r.mapping(node, "device", ("name", "vendor", "model", "clock_hz", "base_address"),
+                          ("version", "description", "bus_width", "constants"))
+        except _Invalid:
+            return None
+        name = r.optional(k, "name", self.identifier, "device name", r"[A-Za-z_][A-Za-z0-9_]*")
+        vendor = r.optional(k, "vendor", r.string, "device vendor", default="")
+        model = r.optional(k, "model", r.string, "device model", default="")
+        version = r.optional(k, "version", r.string, "device version", default="1.0.0")
+        description = r.optional(k, "description", r.string, "device description", default="")
+        clock = r.optional(k, "clock_hz", r.integer, "clock_hz", 1)
+        base = r.optional(k, "base_address", r.integer, "base_address", 0)
+        bus_width = r.optional(k, "bus_width", r.integer, "bus_width", default=32)
+        if "bus_width" in k and bus_width is not None and bus_width != 32:
+            self.ctx.error(k["bus_width"][1], f"bus_width must be 32, not {bus_width}",
+                           allowed="32")
+        if base is not None and base < 0x10000:
+            self.ctx.error(k["base_address"][1],
+                           f"base_address 0x{base:X} is in the GigE Vision bootstrap space",
+                           allowed="0x10000 or above (manufacturer-specific space)")
+        constants: dict[str, Constant] = {}
+        if "constants" in k:
+            try:
+                cnode = k["constants"][1]
+                if not isinstance(cnode, MappingNode):
+                    self.ctx.error(cnode, f"constants must be a mapping, not {_kind(cnode)}")
+                    raise _Invalid
+                for key_node, value_node in cnode.value:
+                    c = self.constant(key_node, value_node)
+                    if c is None:
+                        continue
+                    if c.name in constants:
+                        self.ctx.error(key_node, f"duplicate constant '{c.name}'")
+                    constants[c.name] = c
+            except _Invalid:
+                pass
+        if None in (name, clock, base):
+            return None
+        return Device(name, vendor, model, version, clock, base, 32,
+                      MappingProxyType(constants), description)
+
+    def constant(self, key_node: Node, node: Node) -> Constant | None:
+        r = self.r
+        try:
+            name = self.identifier(key_node, "constant name", r"[A-Za-z_][A-Za-z0-9_]*")
+            if isinstance(node, ScalarNode):
+                return Constant(name, r.integer(node, f"constant {name}"), loc=self.ctx.loc(node))
+            k = r.mapping(node, f"constant {name}", ("value",), ("unit", "description"))
+            value = r.optional(k, "value", r.integer, f"constant {name} value")
+            if value is None:
+                return None
+            return Constant(name, value, r.optional(k, "unit", r.string, "unit", default=""),
+                            r.optional(k, "description", r.string, "description", default=""),
+                            self.ctx.loc(key_node))
+        except _Invalid:
+            return None
+
+    # -- names -----------------------------------------------------------------------------
+    def identifier(self, node: Node, what: str, pattern: str, hint: str = "") -> str:
+        text = self.r.string(node, what)
+        if not re.fullmatch(pattern, text):
+            self.ctx.error(node, f"{what} '{text}' is not a valid name",
+                           allowed=hint or f"names matching {pattern}")
+            raise _Invalid
+        return text
+
+    def genicam_name(self, node: Node, what: str) -> str:
+        # Checked further (reserved names) in regmap.checks; here only that it is a string.
+        return self.r.string(node, what)
+
+    # -- categories and selectors ------------------------------------------------------------
+    def category(self, node: Node) -> Category:
+        r = self.r
+        k = r.mapping(node, "category", ("name",), ("description", "parent"))
+        if "name" not in k:
+            raise _Invalid
+        return Category(
+            self.genicam_name(k["name"][1], "category name"),
+            r.optional(k, "description", r.string, "description", default=""),
+            r.optional(k, "parent", r.string, "parent category"),
+            self.ctx.loc(k["name"][1]),
+        )
+
+    def enum_value(self, node: Node, what: str) -> EnumValue:
+        r = self.r
+        k = r.mapping(node, what, ("name", "value"), ("description",))
+        if "name" not in k or "value" not in k:
+            raise _Invalid
+        name = self.genicam_name(k["name"][1], f"{what} name")
+        value = r.integer(k["value"][1], f"value of {what} {name}")
+        return EnumValue(name, value, r.optional(k, "description", r.string, "description",
+                                                 default=""), self.ctx.loc(k["name"][1]))
+
+    def _enum_list(self, node: Node, what: str) -> tuple[EnumValue, ...]:
+        values = []
+        for n in self.r.sequence(node, what):
+            try:
+                values.append(self.enum_value(n, what.rstrip("s")))
+            except _Invalid:
+                pass
+        return tuple(values)
+
+    def selector(self, node: Node) -> Selector:
+        r = self.r
+        k = r.mapping(node, "selector", ("name", "values", "selects"),
+                      ("description", "visibility", "category"))
+        if "name" not in k or "values" not in k:
+            raise _Invalid
+        name = self.genicam_name(k["name"][1], "selector name")
+        values = self._enum_list(k["values"][1], "selector values")
+        selects: list[str] = []
+        locs = {"": self.ctx.loc(k["selects"][1] if "selects" in k else node)}
+        if "selects" in k:
+            try:
+                for n in r.sequence(k["selects"][1], f"selects of selector {name}"):
+                    try:
+                        selects.append(r.string(n, "selected feature name"))
+                        locs[n.value] = self.ctx.loc(n)
+                    except _Invalid:
+                        pass
+            except _Invalid:
+                pass
+        self.selects_locs[name] = locs
+        visibility = r.optional(k, "visibility", self._visibility, default=Visibility.BEGINNER)
+        return Selector(
+            name, values, tuple(selects),
+            r.optional(k, "description", r.string, "description", default=""),
+            visibility,
+            r.optional(k, "category", r.string, "category", default=""),
+            self.ctx.loc(k["name"][1]),
+        )
+
+
+    def _visibility(self, node: Node) -> Visibility:
+        return Visibility(self.r.choice(node, "visibility", [v.value for v in Visibility]))
+
+    # -- registers ---------------------------------------------------------------------------
+    def register(self, node: Node) -> Register:
+        r = self.r
+        k = r.mapping(node, "register", ("name", "address", "fields"), ("description", "array"))
+        if "name" not in k:
+            raise _Invalid
+        name = self.identifier(k["name"][1], "register name", r"[A-Z][A-Z0-9_]*",
+                               "upper-case identifiers such as TRIGGER_CTRL")
+        address = r.optional(k, "address", r.integer, f"address of register {name}", 0)
+        array = r.optional(k, "array", self.array, name)
+        fields = []
+        if "fields" in k:
+            try:
+                for n in r.sequence(k["fields"][1], f"fields of register {name}"):
+                    try:
+                        fields.append(self.field(n, name))
+                    except _Invalid:
+                        pass
+            except _Invalid:
+                pass
+        if address is None:
+            raise _Invalid
+        return Register(name, address, tuple(fields),
+                        r.optional(k, "description", r.string, "description", default=""),
+                        array, self.ctx.loc(k["name"][1]))
+
+    def array(self, node: Node, reg: str) -> ArraySpec:
+        r = self.r
+        k = r.mapping(node, f"array of register {reg}", ("selector", "stride"), ("count",))
+        if "selector" not in k or "stride" not in k:
+            raise _Invalid
+        selector = r.string(k["selector"][1], "array selector")
+        stride = r.integer(k["stride"][1], f"stride of register {reg}", 1)
+        count = r.optional(k, "count", r.integer, f"count of register {reg}", 1)
+        self.array_locs[(reg, "selector")] = self.ctx.loc(k["selector"][1])
+        self.array_locs[(reg, "stride")] = self.ctx.loc(k["stride"][1])
+        if count is not None:
+            self.array_locs[(reg, "count")] = self.ctx.loc(k["count"][1])
+            self.explicit_counts[reg] = count
+        # The selector's values define the element count; an explicit count must agree.
+        return ArraySpec(selector, self.selector_sizes.get(selector, count or 1), stride)
+
+
+    def bits(self, node: Node, what: str) -> tuple[int, int]:
+        if isinstance(node, SequenceNode) and len(node.value) == 2:
+            msb = self.r.integer(node.value[0], f"{what} msb", 0)
+            lsb = self.r.integer(node.value[1], f"{what} lsb", 0)
+        else:
+            text = self.r._scalar(node, what, "a bit range")
+            m = _BITS_RE.fullmatch(text)
+            if not m:
+                self.ctx.error(node, f"{what} must be a bit range, not '{text}'",
+                               allowed="'msb:lsb' such as 7:0, or a single bit such as 4")
+                raise _Invalid
+            msb = int(m.group(1))
+            lsb = int(m.group(2)) if m.group(2) is not None else msb
+        if msb < lsb:
+            self.ctx.error(node, f"{what} has msb {msb} below lsb {lsb}",
+                           allowed="msb:lsb with msb >= lsb")
+            raise _Invalid
+        return msb, lsb
+
+    def scale(self, node: Node) -> Scale:
+        text = self.r._scalar(node, "scale", "a scale")
+        if text in ("raw", "cycles", "period"):
+            return Scale(text)
+        m = _SCALE_RE.fullmatch(text)
+        if m and 0 < int(m.group(1)) < 32:
+            return Scale("fixed", int(m.group(1)))
+        self.ctx.error(node, f"scale must be one of the allowed scales, not '{text}'"
+                       f"{did_you_mean(text, ['raw', 'cycles', 'period'])}",
+                       allowed=", ".join(SCALES))
+        raise _Invalid
+
+    def reset(self, node: Node, what: str) -> tuple[int, ...]:
+        if isinstance(node, SequenceNode):
+            values = tuple(self.r.integer(n, what, 0) for n in node.value)
+            if not values:
+                self.ctx.error(node, f"{what} must not be an empty list")
+                raise _Invalid
+            return values
+        return (self.r.integer(node, what, 0),)
+
+    def field(self, node: Node, reg: str) -> Field:
+        r = self.r
+        k = r.mapping(node, f"field of register {reg}", ("name", "bits", "access"),
+                      ("reset", "description", "unit", "scale", "min", "max", "enum", "feature"))
+        if "name" not in k:
+            raise _Invalid
+        name = self.identifier(k["name"][1], f"field name in register {reg}",
+                               r"[a-z][a-z0-9_]*", "lower-case identifiers such as trigger_delay")
+        where = f"field {reg}.{name}"
+        bits = r.optional(k, "bits", self.bits, f"bits of {where}")
+        access = r.optional(k, "access", r.choice, f"access of {where}",
+                            [a.value for a in Access])
+        reset = r.optional(k, "reset", self.reset, f"reset of {where}", default=(0,))
+        enum = r.optional(k, "enum", self._enum_list, f"enum of {where} values", default=())
+        feature = r.optional(k, "feature", self.feature, where)
+        loc = self.ctx.loc(k["name"][1])
+        for key in ("reset", "min", "max", "bits", "enum", "feature", "scale"):
+            if key in k:
+                self.field_locs[(reg, name, key)] = self.ctx.loc(k[key][1])
+        if bits is None or access is None or reset is None:
+            raise _Invalid
+        return Field(
+            name, bits[0], bits[1], Access(access), reset,
+            r.optional(k, "description", r.string, "description", default=""),
+            r.optional(k, "unit", r.string, "unit", default=""),
+            r.optional(k, "scale", self.scale, default=Scale()),
+            r.optional(k, "min", r.number, f"min of {where}"),
+            r.optional(k, "max", r.number, f"max of {where}"),
+            enum, feature, loc,
+        )
+
+
+    def feature(self, node: Node, where: str) -> Feature:
+        r = self.r
+        k = r.mapping(node, f"feature of {where}", ("name", "type", "category"),
+                      ("visibility", "locked"))
+        if "name" not in k or "type" not in k or "category" not in k:
+            raise _Invalid
+        name = self.genicam_name(k["name"][1], "feature name")
+        interface = Interface(r.choice(k["type"][1], f"type of feature {name}",
+                                       [i.value for i in Interface]))
+        category = r.string(k["category"][1], "category")
+        self.feature_locs[(name, "category")] = self.ctx.loc(k["category"][1])
+        self.feature_locs[(name, "type")] = self.ctx.loc(k["type"][1])
+        return Feature(
+            name, interface,
+            r.optional(k, "visibility", self._visibility, default=Visibility.BEGINNER),
+            category,
+            r.optional(k, "locked", r.boolean, "locked", default=False),
+            self.ctx.loc(k["name"][1]),
+        )
+
+
+
+def loads(text: str, filename: str = "<string>") -> RegisterMap:
+    """Compile register-map YAML ``text``; raise :class:`RegmapError` with every diagnostic."""
+    from .checks import check
+
+    ctx = Context(filename, text.splitlines())
+    root = _compose(text, ctx)
+    if root is None and not ctx.diagnostics:
+        ctx.error(SourceLoc(filename, 1, 1), "the register map is empty",
+                  allowed="a mapping with 'device' and 'registers'")
+    rmap = None
+    if root is not None:
+        builder = Builder(ctx)
+        rmap = builder.build(root)
+        if rmap is not None:
+            check(rmap, ctx, builder)
+    if ctx.diagnostics:
+        ctx.diagnostics.sort(key=lambda d: (d.loc.line, d.loc.col))
+        raise RegmapError(ctx.diagnostics)
+    assert rmap is not None
+    return rmap
+
+
+def load(path: str | Path) -> RegisterMap:
+    """Compile the register map in the file ``path``.
+
+    Raises :class:`RegmapError` for an invalid map and :class:`OSError` if it cannot be read.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegmapError([Diagnostic(SourceLoc(str(path), 1, 1),
+                                      f"the file is not UTF-8 text ({exc.reason})")]) from None
+    return loads(text, str(path))

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up camtwin on a Debian 12 machine: system packages (as root, via apt-get)
+# and a virtual environment in .venv with camtwin and its dependencies.
+# Idempotent: a second run only checks stamps and returns in well under a second.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+python="${PYTHON:-python3}"
+
+say() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+apt_packages=(iverilog build-essential python3-venv python3-dev liblz4-dev zlib1g-dev)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        say "missing system packages: ${missing[*]}; run this script as root or install them"
+        exit 1
+    fi
+    say "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+stamp="$venv/.camtwin-stamp"
+want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/camtwin" ]]; then
+    exit 0
+fi
+
+if [[ ! -x "$venv/bin/python" ]]; then
+    say "creating virtual environment in $venv"
+    "$python" -m venv "$venv"
+fi
+say "installing camtwin and its dependencies into $venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root[test]"
+echo "$want" >"$stamp"
+say "ready"
