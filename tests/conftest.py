@@ -1,0 +1,32 @@
+"""Shared fixtures: the bundled camera map, and a slow-clock variant for short simulations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from regmap import RegisterMap, load
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMERA_YAML = ROOT / "regmap" / "camera.yaml"
+
+
+def slow_camera(rmap: RegisterMap) -> RegisterMap:
+    """The camera at a 1 MHz clock with a 50-cycle sensor readout and a 4-deep trigger FIFO.
+
+    One cycle is then one microsecond, and frames are short enough to simulate many.
+    """
+    return rmap.with_device(
+        clock_hz=1_000_000, constants={"SensorReadoutTime": 50, "TriggerFifoDepth": 4}
+    )
+
+
+@pytest.fixture(scope="session")
+def camera_map() -> RegisterMap:
+    return load(CAMERA_YAML)
+
+
+@pytest.fixture(scope="session")
+def slow_camera_map(camera_map: RegisterMap) -> RegisterMap:
+    return slow_camera(camera_map)
