@@ -12,15 +12,10 @@ import sys
 from importlib import import_module
 
 from . import __version__
+from .commands._common import UsageError
 
 # Explicit, ordered list of subcommands (module names in camtwin.commands).
-COMMANDS = ("check",)
-
-DEFAULT_REGMAP = "regmap/camera.yaml"
-
-
-class UsageError(Exception):
-    """A user error the CLI reports as one line and exit status 2."""
+COMMANDS = ("check", "generate")
 
 
 def build_parser() -> argparse.ArgumentParser:

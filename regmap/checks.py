@@ -22,12 +22,33 @@ BOOTSTRAP_END = 0xA000
 """GigE Vision keeps 0x0000–0x9FFF for its bootstrap registers."""
 
 # Names the GenApi XML generator emits itself, and names GenApi gives a meaning to.
-GENAPI_RESERVED = frozenset({
-    "Root", "Device", "TLParamsLocked", "RegisterDescription", "Port", "Category",
-    "Integer", "Float", "Enumeration", "EnumEntry", "Boolean", "Command", "Converter",
-    "IntConverter", "SwissKnife", "IntSwissKnife", "IntReg", "MaskedIntReg", "FloatReg",
-    "StringReg", "Register", "StructReg", "Group",
-})
+GENAPI_RESERVED = frozenset(
+    {
+        "Root",
+        "Device",
+        "TLParamsLocked",
+        "RegisterDescription",
+        "Port",
+        "Category",
+        "Integer",
+        "Float",
+        "Enumeration",
+        "EnumEntry",
+        "Boolean",
+        "Command",
+        "Converter",
+        "IntConverter",
+        "SwissKnife",
+        "IntSwissKnife",
+        "IntReg",
+        "MaskedIntReg",
+        "FloatReg",
+        "StringReg",
+        "Register",
+        "StructReg",
+        "Group",
+    }
+)
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 
 
@@ -42,11 +63,17 @@ def _loc(obj: object, fallback: SourceLoc) -> SourceLoc:
 
 def _genicam_name(ctx: Context, name: str, loc: SourceLoc, what: str) -> None:
     if not _NCNAME.fullmatch(name):
-        ctx.error(loc, f"{what} '{name}' is not a valid GenICam name (an XML NCName)",
-                  allowed="a letter or '_' followed by letters, digits, '_', '.', '-'")
+        ctx.error(
+            loc,
+            f"{what} '{name}' is not a valid GenICam name (an XML NCName)",
+            allowed="a letter or '_' followed by letters, digits, '_', '.', '-'",
+        )
     elif name in GENAPI_RESERVED or name.lower().startswith("xml"):
-        ctx.error(loc, f"{what} '{name}' clashes with a name reserved by GenApi",
-                  allowed="any other name; reserved: " + ", ".join(sorted(GENAPI_RESERVED)))
+        ctx.error(
+            loc,
+            f"{what} '{name}' clashes with a name reserved by GenApi",
+            allowed="any other name; reserved: " + ", ".join(sorted(GENAPI_RESERVED)),
+        )
 
 
 def _names(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
@@ -80,12 +107,20 @@ def _names(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
     categories = [c.name for c in rmap.categories]
     for cat in rmap.categories:
         if cat.parent is not None and cat.parent not in categories:
-            ctx.error(cat.loc, f"category '{cat.name}' has unknown parent '{cat.parent}'"
-                      f"{did_you_mean(cat.parent, categories)}", allowed=", ".join(categories))
+            ctx.error(
+                cat.loc,
+                f"category '{cat.name}' has unknown parent '{cat.parent}'"
+                f"{did_you_mean(cat.parent, categories)}",
+                allowed=", ".join(categories),
+            )
     for sel in rmap.selectors:
         if sel.category and sel.category not in categories:
-            ctx.error(sel.loc, f"selector '{sel.name}' is in unknown category '{sel.category}'"
-                      f"{did_you_mean(sel.category, categories)}", allowed=", ".join(categories))
+            ctx.error(
+                sel.loc,
+                f"selector '{sel.name}' is in unknown category '{sel.category}'"
+                f"{did_you_mean(sel.category, categories)}",
+                allowed=", ".join(categories),
+            )
 
 
 def _enum_values(ctx: Context, values, what: str, field: Field | None) -> None:
@@ -97,12 +132,17 @@ def _enum_values(ctx: Context, values, what: str, field: Field | None) -> None:
             ctx.error(e.loc, f"duplicate enum name '{e.name}' in {what}")
         names[e.name] = e.loc
         if e.value in numbers:
-            ctx.error(e.loc, f"duplicate enum value {e.value} in {what}: "
-                      f"'{e.name}' and '{numbers[e.value]}'")
+            ctx.error(
+                e.loc,
+                f"duplicate enum value {e.value} in {what}: '{e.name}' and '{numbers[e.value]}'",
+            )
         numbers.setdefault(e.value, e.name)
         if field is not None and not 0 <= e.value <= field.max_raw:
-            ctx.error(e.loc, f"enum value {e.value} of '{e.name}' does not fit the "
-                      f"{field.width}-bit field {what}", allowed=f"0..{field.max_raw}")
+            ctx.error(
+                e.loc,
+                f"enum value {e.value} of '{e.name}' does not fit the {field.width}-bit {what}",
+                allowed=f"0..{field.max_raw}",
+            )
 
 
 def _addresses(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
@@ -116,45 +156,67 @@ def _addresses(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
             sel = selectors.get(reg.array.selector)
             explicit = b.explicit_counts.get(reg.name)
             if sel is None:
-                ctx.error(b.array_locs.get((reg.name, "selector"), reg.loc),
-                          f"register {reg.name} is indexed by unknown selector "
-                          f"'{reg.array.selector}'{did_you_mean(reg.array.selector, selectors)}",
-                          allowed=", ".join(selectors) or "(no selectors defined)")
+                ctx.error(
+                    b.array_locs.get((reg.name, "selector"), reg.loc),
+                    f"register {reg.name} is indexed by unknown selector "
+                    f"'{reg.array.selector}'{did_you_mean(reg.array.selector, selectors)}",
+                    allowed=", ".join(selectors) or "(no selectors defined)",
+                )
             elif explicit is not None and explicit != len(sel.values):
-                ctx.error(b.array_locs[(reg.name, "count")],
-                          f"count {explicit} of register {reg.name} differs from the "
-                          f"{len(sel.values)} values of selector {sel.name}",
-                          allowed=f"{len(sel.values)}, or leave count out")
+                ctx.error(
+                    b.array_locs[(reg.name, "count")],
+                    f"count {explicit} of register {reg.name} differs from the "
+                    f"{len(sel.values)} values of selector {sel.name}",
+                    allowed=f"{len(sel.values)}, or leave count out",
+                )
             if reg.array.stride % 4:
-                ctx.error(b.array_locs[(reg.name, "stride")],
-                          f"stride 0x{reg.array.stride:X} of register {reg.name} is not a "
-                          "multiple of 4", allowed="multiples of 4 bytes (32-bit registers)")
+                ctx.error(
+                    b.array_locs[(reg.name, "stride")],
+                    f"stride 0x{reg.array.stride:X} of register {reg.name} is not a multiple of 4",
+                    allowed="multiples of 4 bytes (32-bit registers)",
+                )
+        at = b.register_locs.get((reg.name, "address"), reg.loc)
         if reg.address % 4:
-            ctx.error(reg.loc, f"register {reg.name} at 0x{reg.address:X} is not aligned to "
-                      "4 bytes", allowed="addresses that are multiples of 4")
+            ctx.error(
+                at,
+                f"register {reg.name} at 0x{reg.address:X} is not aligned to 4 bytes",
+                allowed="addresses that are multiples of 4",
+            )
             continue
         if reg.address < BOOTSTRAP_END:
-            ctx.error(reg.loc, f"register {reg.name} at 0x{reg.address:X} is in the GigE Vision "
-                      "bootstrap space 0x0000-0x9FFF",
-                      allowed=f"0x{base:X} (the device's base_address) or above")
+            ctx.error(
+                at,
+                f"register {reg.name} at 0x{reg.address:X} is in the GigE Vision "
+                "bootstrap space 0x0000-0x9FFF",
+                allowed=f"0x{base:X} (the device's base_address) or above",
+            )
             continue
         if reg.address < base:
-            ctx.error(reg.loc, f"register {reg.name} at 0x{reg.address:X} is below the device's "
-                      f"base_address 0x{base:X}", allowed=f"0x{base:X} or above")
+            ctx.error(
+                at,
+                f"register {reg.name} at 0x{reg.address:X} is below the device's "
+                f"base_address 0x{base:X}",
+                allowed=f"0x{base:X} or above",
+            )
             continue
         stride = reg.array.stride if reg.array else 0
         for i in range(count):
             addr = reg.address + i * stride
             if addr > 0xFFFF_FFFC:
-                ctx.error(reg.loc, f"register {reg.name}[{i}] at 0x{addr:X} is beyond the "
-                          "32-bit address space")
+                ctx.error(
+                    at, f"register {reg.name}[{i}] at 0x{addr:X} is beyond the 32-bit address space"
+                )
                 break
             if addr in owner:
                 other, j = owner[addr]
                 this = f"{reg.name}[{i}]" if reg.array else reg.name
                 that = f"{other.name}[{j}]" if other.array else other.name
-                ctx.error(reg.loc, f"register {this} at 0x{addr:X} overlaps register {that} "
-                          f"(defined at {other.loc})", allowed="a free, distinct address")
+                ctx.error(
+                    at,
+                    f"register {this} at 0x{addr:X} overlaps register {that} "
+                    f"(defined at {other.loc})",
+                    allowed="a free, distinct address",
+                )
                 break
             owner[addr] = (reg, i)
 
@@ -162,7 +224,6 @@ def _addresses(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
 def _fields(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
     """Bit ranges, access types, resets, limits, scales and enumerations."""
     width = rmap.device.bus_width
-    clock = rmap.device.clock_hz
     for reg in rmap.registers:
         if not reg.fields:
             ctx.error(reg.loc, f"register {reg.name} has no fields", allowed="one or more fields")
@@ -170,51 +231,74 @@ def _fields(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
         for f in reg.fields:
             where = f"{reg.name}.{f.name}"
 
-            def at(key: str, f: Field = f) -> SourceLoc:
+            def at(key: str, reg: Register = reg, f: Field = f) -> SourceLoc:
                 return b.field_locs.get((reg.name, f.name, key), f.loc)
 
             if f.msb >= width:
-                ctx.error(at("bits"), f"field {where} [{f.msb}:{f.lsb}] lies outside the "
-                          f"{width}-bit register", allowed=f"bits 0..{width - 1}")
+                ctx.error(
+                    at("bits"),
+                    f"field {where} [{f.msb}:{f.lsb}] lies outside the {width}-bit register",
+                    allowed=f"bits 0..{width - 1}",
+                )
                 continue
             for bit in range(f.lsb, f.msb + 1):
                 if bit in used:
-                    ctx.error(at("bits"), f"field {where} [{f.msb}:{f.lsb}] overlaps field "
-                              f"{reg.name}.{used[bit]} at bit {bit}",
-                              allowed="bits not used by another field")
+                    ctx.error(
+                        at("bits"),
+                        f"field {where} [{f.msb}:{f.lsb}] overlaps field "
+                        f"{reg.name}.{used[bit]} at bit {bit}",
+                        allowed="bits not used by another field",
+                    )
                     break
             for bit in range(f.lsb, f.msb + 1):
                 used.setdefault(bit, f.name)
             if f.access.single_bit_only and f.width != 1:
-                ctx.error(at("bits"), f"access '{f.access.value}' on the {f.width}-bit field "
-                          f"{where} is meaningless: it acts on single flags or commands",
-                          allowed="a one-bit field (split flags into one field each)")
-            _field_values(ctx, reg, f, where, at, clock)
+                ctx.error(
+                    at("bits"),
+                    f"access '{f.access.value}' on the {f.width}-bit field "
+                    f"{where} is meaningless: it acts on single flags or commands",
+                    allowed="a one-bit field (split flags into one field each)",
+                )
+            _field_values(rmap, ctx, reg, f, where, at)
             if f.enum:
                 _enum_values(ctx, f.enum, f"field {where}", f)
 
 
-def _field_values(ctx: Context, reg: Register, f: Field, where: str, at, clock: int) -> None:
-    if len(f.reset) > 1 and len(f.reset) != reg.count:
-        ctx.error(at("reset"), f"reset of {where} lists {len(f.reset)} values for "
-                  f"{reg.count} register(s)",
-                  allowed=f"one value, or a list of {reg.count} (one per array element)")
+def _field_values(rmap: RegisterMap, ctx: Context, reg: Register, f: Field, where: str, at) -> None:
+    clock = rmap.device.clock_hz
+    resolved = reg.array is None or reg.array.selector in {s.name for s in rmap.selectors}
+    if len(f.reset) > 1 and len(f.reset) != reg.count and resolved:
+        ctx.error(
+            at("reset"),
+            f"reset of {where} lists {len(f.reset)} values for {reg.count} register(s)",
+            allowed=f"one value, or a list of {reg.count} (one per array element)",
+        )
     limits_ok = True
     if f.min is not None and f.max is not None and f.min > f.max:
-        ctx.error(at("min"), f"min {f.min} of {where} is greater than max {f.max}",
-                  allowed="min <= max")
+        ctx.error(
+            at("min"), f"min {f.min} of {where} is greater than max {f.max}", allowed="min <= max"
+        )
         limits_ok = False
     if (f.min is None) != (f.max is None):
-        ctx.error(at("min" if f.min is not None else "max"),
-                  f"{where} gives only one of min and max", allowed="both min and max, or neither")
+        ctx.error(
+            at("min" if f.min is not None else "max"),
+            f"{where} gives only one of min and max",
+            allowed="both min and max, or neither",
+        )
         limits_ok = False
     if f.scale.kind != "raw" and f.min is None:
-        ctx.error(at("scale"), f"{where} has scale '{f.scale}' but no min/max",
-                  allowed="min and max in the feature's unit")
+        ctx.error(
+            at("scale"),
+            f"{where} has scale '{f.scale}' but no min/max",
+            allowed="min and max in the feature's unit",
+        )
         limits_ok = False
     if f.scale.kind == "period" and f.min is not None and f.min <= 0:
-        ctx.error(at("min"), f"min {f.min} Hz of {where} cannot be stored as a period",
-                  allowed="a rate above 0 Hz")
+        ctx.error(
+            at("min"),
+            f"min {f.min} Hz of {where} cannot be stored as a period",
+            allowed="a rate above 0 Hz",
+        )
         limits_ok = False
     lo = hi = None
     if limits_ok and f.min is not None:
@@ -224,30 +308,43 @@ def _field_values(ctx: Context, reg: Register, f: Field, where: str, at, clock: 
             ctx.error(at("min"), f"min/max of {where}: {exc}")
         else:
             if lo < 0 or hi > f.max_raw:
-                ctx.error(at("max"),
-                          f"the range {f.min:g}..{f.max:g}{' ' + f.unit if f.unit else ''} of "
-                          f"{where} is {lo}..{hi} as raw values (scale '{f.scale}', "
-                          f"clock {clock} Hz), which does not fit its {f.width}-bit field",
-                          allowed=f"raw values 0..{f.max_raw}: widen the field or narrow the range")
+                ctx.error(
+                    at("max"),
+                    f"the range {f.min:g}..{f.max:g}{' ' + f.unit if f.unit else ''} of "
+                    f"{where} is {lo}..{hi} as raw values (scale '{f.scale}', "
+                    f"clock {clock} Hz), which does not fit its {f.width}-bit field",
+                    allowed=f"raw values 0..{f.max_raw}: widen the field or narrow the range",
+                )
                 lo = hi = None
     for value in f.reset:
         if value > f.max_raw:
-            ctx.error(at("reset"), f"reset value {value} of {where} is wider than its "
-                      f"{f.width}-bit field", allowed=f"0..{f.max_raw}")
+            ctx.error(
+                at("reset"),
+                f"reset value {value} of {where} is wider than its {f.width}-bit field",
+                allowed=f"0..{f.max_raw}",
+            )
         elif lo is not None and not lo <= value <= hi and f.access.writable:
-            ctx.error(at("reset"), f"reset value {value} of {where} is outside its min/max "
-                      f"(raw {lo}..{hi})", allowed=f"{lo}..{hi}")
+            ctx.error(
+                at("reset"),
+                f"reset value {value} of {where} is outside its min/max (raw {lo}..{hi})",
+                allowed=f"{lo}..{hi}",
+            )
         elif f.enum and f.enum_name(value) is None:
-            ctx.error(at("reset"), f"reset value {value} of {where} is not one of its enum "
-                      "values", allowed=", ".join(f"{e.name}={e.value}" for e in f.enum))
+            ctx.error(
+                at("reset"),
+                f"reset value {value} of {where} is not one of its enum values",
+                allowed=", ".join(f"{e.name}={e.value}" for e in f.enum),
+            )
 
 
 _INTERFACE_RULES = {
     Interface.ENUMERATION: (lambda f: bool(f.enum), "an 'enum' list"),
     Interface.BOOLEAN: (lambda f: f.width == 1 and not f.enum, "a one-bit field without enum"),
     Interface.COMMAND: (lambda f: f.access is Access.PULSE, "access 'pulse'"),
-    Interface.FLOAT: (lambda f: f.scale.kind != "raw" and not f.enum,
-                      "a scale other than 'raw' (cycles, period or qN)"),
+    Interface.FLOAT: (
+        lambda f: f.scale.kind != "raw" and not f.enum,
+        "a scale other than 'raw' (cycles, period or qN)",
+    ),
     Interface.INTEGER: (lambda f: f.scale.kind == "raw" and not f.enum, "scale 'raw', no enum"),
 }
 
@@ -262,22 +359,30 @@ def _features(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
                 continue
             ok, needs = _INTERFACE_RULES[feat.interface]
             if not ok(f):
-                ctx.error(b.feature_locs.get((feat.name, "type"), feat.loc),
-                          f"feature {feat.name} of type {feat.interface.value} needs {needs} "
-                          f"(field {reg.name}.{f.name})",
-                          allowed="Integer, Float, Enumeration, Boolean or Command to match")
+                ctx.error(
+                    b.feature_locs.get((feat.name, "type"), feat.loc),
+                    f"feature {feat.name} of type {feat.interface.value} needs {needs} "
+                    f"(field {reg.name}.{f.name})",
+                    allowed="Integer, Float, Enumeration, Boolean or Command to match",
+                )
             if feat.category not in categories:
-                ctx.error(b.feature_locs.get((feat.name, "category"), feat.loc),
-                          f"feature {feat.name} is in unknown category '{feat.category}'"
-                          f"{did_you_mean(feat.category, categories)}",
-                          allowed=", ".join(categories) or "(no categories defined)")
+                ctx.error(
+                    b.feature_locs.get((feat.name, "category"), feat.loc),
+                    f"feature {feat.name} is in unknown category '{feat.category}'"
+                    f"{did_you_mean(feat.category, categories)}",
+                    allowed=", ".join(categories) or "(no categories defined)",
+                )
 
 
 def _selectors(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
     """Each selector selects existing features that live in arrays it indexes, and all of them."""
     indexed: dict[str, set[str]] = defaultdict(set)
+    selector_names = {s.name for s in rmap.selectors}
+    unresolved = set()  # features of arrays whose selector is unknown (reported already)
     for reg in rmap.registers:
-        if reg.array is not None:
+        if reg.array is not None and reg.array.selector not in selector_names:
+            unresolved |= {f.feature.name for f in reg.fields if f.feature}
+        elif reg.array is not None:
             for f in reg.fields:
                 if f.feature:
                     indexed[reg.array.selector].add(f.feature.name)
@@ -286,21 +391,41 @@ def _selectors(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
         locs = b.selects_locs.get(sel.name, {})
         if not sel.values:
             ctx.error(sel.loc, f"selector {sel.name} has no values", allowed="one or more values")
+        for i, v in enumerate(sel.values):
+            if v.value != i:
+                ctx.error(
+                    v.loc,
+                    f"value {v.value} of {sel.name} entry '{v.name}' is not its "
+                    f"position {i}: selector values are array indices",
+                    allowed=f"{i} (values 0, 1, 2, ... in order)",
+                )
         if not sel.selects:
-            ctx.error(locs.get("", sel.loc), f"selector {sel.name} selects nothing",
-                      allowed="a list of the features of registers indexed by " + sel.name)
+            ctx.error(
+                locs.get("", sel.loc),
+                f"selector {sel.name} selects nothing",
+                allowed="a list of the features of registers indexed by " + sel.name,
+            )
             continue
         for name in sel.selects:
             loc = locs.get(name, sel.loc)
             if name not in known:
-                ctx.error(loc, f"selector {sel.name} selects unknown feature '{name}'"
-                          f"{did_you_mean(name, known)}",
-                          allowed=", ".join(sorted(indexed[sel.name])) or "features of arrays")
-            elif name not in indexed[sel.name]:
-                ctx.error(loc, f"selector {sel.name} selects feature {name}, whose register "
-                          f"is not an array indexed by {sel.name}",
-                          allowed=", ".join(sorted(indexed[sel.name])) or "features of arrays")
+                ctx.error(
+                    loc,
+                    f"selector {sel.name} selects unknown feature '{name}'"
+                    f"{did_you_mean(name, known)}",
+                    allowed=", ".join(sorted(indexed[sel.name])) or "features of arrays",
+                )
+            elif name not in indexed[sel.name] and name not in unresolved:
+                ctx.error(
+                    loc,
+                    f"selector {sel.name} selects feature {name}, whose register "
+                    f"is not an array indexed by {sel.name}",
+                    allowed=", ".join(sorted(indexed[sel.name])) or "features of arrays",
+                )
         for name in sorted(indexed[sel.name] - set(sel.selects)):
-            ctx.error(known[name][1].feature.loc,
-                      f"feature {name} is in an array indexed by {sel.name}, but {sel.name} "
-                      "does not list it in 'selects'", allowed=f"add {name} to {sel.name}.selects")
+            ctx.error(
+                known[name][1].feature.loc,
+                f"feature {name} is in an array indexed by {sel.name}, but {sel.name} "
+                "does not list it in 'selects'",
+                allowed=f"add {name} to {sel.name}.selects",
+            )

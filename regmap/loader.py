@@ -8,11 +8,13 @@ unless the map is free of errors.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -43,6 +45,9 @@ _FLOAT_RE = re.compile(r"[+-]?([0-9][0-9_]*)?(\.[0-9_]*)?([eE][+-]?[0-9]+)?")
 _BITS_RE = re.compile(r"\s*(\d+)\s*(?::\s*(\d+)\s*)?")
 _SCALE_RE = re.compile(r"q(\d+)")
 
+# The C-accelerated loader keeps node positions too; fall back to pure Python without libyaml.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SCALES = ("raw", "cycles", "period", "q<N> (fixed point with N fractional bits)")
 
 
@@ -69,7 +74,7 @@ class Context:
         text = self.lines[loc.line - 1] if 0 < loc.line <= len(self.lines) else ""
         if isinstance(where, SourceLoc) and text:
             # Underline the word at the location (a name or a key).
-            m = re.match(r"[\w.-]+", text[loc.col - 1 :])
+            m = re.match(r"[\w.:-]+", text[loc.col - 1 :])
             length = len(m.group(0)) if m else 1
         self.diagnostics.append(Diagnostic(loc, message, allowed, max(1, length), text))
 
@@ -140,8 +145,11 @@ class Reader:
     def integer(self, node: Node, what: str, minimum: int | None = None) -> int:
         text = self._scalar(node, what, "an integer")
         if not _INT_RE.fullmatch(text.strip()):
-            self.ctx.error(node, f"{what} must be an integer, not '{text}'",
-                           allowed="decimal, 0x hex, 0b binary, 0o octal; '_' separators")
+            self.ctx.error(
+                node,
+                f"{what} must be an integer, not '{text}'",
+                allowed="decimal, 0x hex, 0b binary, 0o octal; '_' separators",
+            )
             raise _Invalid
         value = int(text.strip().replace("_", ""), 0)
         if minimum is not None and value < minimum:
@@ -170,13 +178,23 @@ class Reader:
     def choice(self, node: Node, what: str, allowed: list[str]) -> str:
         text = self._scalar(node, what, "one of " + ", ".join(allowed))
         if text not in allowed:
-            self.ctx.error(node, f"{what} must be one of the allowed values, not '{text}'"
-                           f"{did_you_mean(text, allowed)}", allowed=", ".join(allowed))
+            self.ctx.error(
+                node,
+                f"{what} must be one of the allowed values, not '{text}'"
+                f"{did_you_mean(text, allowed)}",
+                allowed=", ".join(allowed),
+            )
             raise _Invalid
         return text
 
-    def optional(self, keys: dict[str, tuple[Node, Node]], key: str, read: Callable[..., Any],
-                 *args: Any, default: Any = None) -> Any:
+    def optional(
+        self,
+        keys: dict[str, tuple[Node, Node]],
+        key: str,
+        read: Callable[..., Any],
+        *args: Any,
+        default: Any = None,
+    ) -> Any:
         """``read(value_node, *args)`` if ``key`` is present and readable, else ``default``."""
         if key not in keys:
             return default
@@ -186,15 +204,31 @@ class Reader:
             return default
 
 
+def _each(nodes: list[Node], item: Callable[..., Any], *args: Any) -> list[Any]:
+    """``item(node, *args)`` for every node that can be read; diagnostics for the others."""
+    out = []
+    for n in nodes:
+        with contextlib.suppress(_Invalid):
+            out.append(item(n, *args))
+    return out
+
+
 def _compose(text: str, ctx: Context) -> Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = SourceLoc(ctx.file, mark.line + 1, mark.column + 1) if mark else SourceLoc(
-            ctx.file, 1, 1)
+        loc = (
+            SourceLoc(ctx.file, mark.line + 1, mark.column + 1)
+            if mark
+            else SourceLoc(ctx.file, 1, 1)
+        )
         problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
+        context = ""
+        if exc.context:
+            started = exc.context_mark
+            where = f" started at {started.line + 1}:{started.column + 1}" if started else ""
+            context = f" ({exc.context}{where})"
         ctx.error(loc, f"YAML syntax error: {problem}{context}")
     except yaml.YAMLError as exc:
         ctx.error(SourceLoc(ctx.file, 1, 1), f"YAML error: {exc}")
@@ -212,14 +246,16 @@ class Builder:
         self.array_locs: dict[tuple[str, str], SourceLoc] = {}
         self.field_locs: dict[tuple[str, str, str], SourceLoc] = {}
         self.feature_locs: dict[tuple[str, str], SourceLoc] = {}
+        self.register_locs: dict[tuple[str, str], SourceLoc] = {}
         self.selector_sizes: dict[str, int] = {}
         self.explicit_counts: dict[str, int] = {}
 
     def build(self, root: Node) -> RegisterMap | None:
         r = self.r
         try:
-            top = r.mapping(root, "the register map", ("device", "registers"),
-                            ("categories", "selectors"))
+            top = r.mapping(
+                root, "the register map", ("device", "registers"), ("categories", "selectors")
+            )
         except _Invalid:
             return None
         device = self.device(top["device"][1]) if "device" in top else None
@@ -229,8 +265,9 @@ class Builder:
         registers = self._list(top, "registers", "registers", self.register)
         if device is None:
             return None
-        return RegisterMap(device, tuple(categories), tuple(selectors), tuple(registers),
-                           self.ctx.file)
+        return RegisterMap(
+            device, tuple(categories), tuple(selectors), tuple(registers), self.ctx.file
+        )
 
     def _list(self, keys: dict, key: str, what: str, item: Callable[[Node], Any]) -> list:
         if key not in keys:
@@ -239,20 +276,18 @@ class Builder:
             nodes = self.r.sequence(keys[key][1], what)
         except _Invalid:
             return []
-        out = []
-        for n in nodes:
-            try:
-                out.append(item(n))
-            except _Invalid:
-                pass
-        return out
+        return _each(nodes, item)
 
     # -- device ----------------------------------------------------------------------------
     def device(self, node: Node) -> Device | None:
         r = self.r
         try:
-            k = r.mapping(node, "device", ("name", "vendor", "model", "clock_hz", "base_address"),
-                          ("version", "description", "bus_width", "constants"))
+            k = r.mapping(
+                node,
+                "device",
+                ("name", "vendor", "model", "clock_hz", "base_address"),
+                ("version", "description", "bus_width", "constants"),
+            )
         except _Invalid:
             return None
         name = r.optional(k, "name", self.identifier, "device name", r"[A-Za-z_][A-Za-z0-9_]*")
@@ -264,12 +299,15 @@ class Builder:
         base = r.optional(k, "base_address", r.integer, "base_address", 0)
         bus_width = r.optional(k, "bus_width", r.integer, "bus_width", default=32)
         if "bus_width" in k and bus_width is not None and bus_width != 32:
-            self.ctx.error(k["bus_width"][1], f"bus_width must be 32, not {bus_width}",
-                           allowed="32")
+            self.ctx.error(
+                k["bus_width"][1], f"bus_width must be 32, not {bus_width}", allowed="32"
+            )
         if base is not None and base < 0x10000:
-            self.ctx.error(k["base_address"][1],
-                           f"base_address 0x{base:X} is in the GigE Vision bootstrap space",
-                           allowed="0x10000 or above (manufacturer-specific space)")
+            self.ctx.error(
+                k["base_address"][1],
+                f"base_address 0x{base:X} is in the GigE Vision bootstrap space",
+                allowed="0x10000 or above (manufacturer-specific space)",
+            )
         constants: dict[str, Constant] = {}
         if "constants" in k:
             try:
@@ -288,8 +326,9 @@ class Builder:
                 pass
         if None in (name, clock, base):
             return None
-        return Device(name, vendor, model, version, clock, base, 32,
-                      MappingProxyType(constants), description)
+        return Device(
+            name, vendor, model, version, clock, base, 32, MappingProxyType(constants), description
+        )
 
     def constant(self, key_node: Node, node: Node) -> Constant | None:
         r = self.r
@@ -301,9 +340,13 @@ class Builder:
             value = r.optional(k, "value", r.integer, f"constant {name} value")
             if value is None:
                 return None
-            return Constant(name, value, r.optional(k, "unit", r.string, "unit", default=""),
-                            r.optional(k, "description", r.string, "description", default=""),
-                            self.ctx.loc(key_node))
+            return Constant(
+                name,
+                value,
+                r.optional(k, "unit", r.string, "unit", default=""),
+                r.optional(k, "description", r.string, "description", default=""),
+                self.ctx.loc(key_node),
+            )
         except _Invalid:
             return None
 
@@ -311,8 +354,11 @@ class Builder:
     def identifier(self, node: Node, what: str, pattern: str, hint: str = "") -> str:
         text = self.r.string(node, what)
         if not re.fullmatch(pattern, text):
-            self.ctx.error(node, f"{what} '{text}' is not a valid name",
-                           allowed=hint or f"names matching {pattern}")
+            self.ctx.error(
+                node,
+                f"{what} '{text}' is not a valid name",
+                allowed=hint or f"names matching {pattern}",
+            )
             raise _Invalid
         return text
 
@@ -340,22 +386,24 @@ class Builder:
             raise _Invalid
         name = self.genicam_name(k["name"][1], f"{what} name")
         value = r.integer(k["value"][1], f"value of {what} {name}")
-        return EnumValue(name, value, r.optional(k, "description", r.string, "description",
-                                                 default=""), self.ctx.loc(k["name"][1]))
+        return EnumValue(
+            name,
+            value,
+            r.optional(k, "description", r.string, "description", default=""),
+            self.ctx.loc(k["name"][1]),
+        )
 
     def _enum_list(self, node: Node, what: str) -> tuple[EnumValue, ...]:
-        values = []
-        for n in self.r.sequence(node, what):
-            try:
-                values.append(self.enum_value(n, what.rstrip("s")))
-            except _Invalid:
-                pass
-        return tuple(values)
+        return tuple(_each(self.r.sequence(node, what), self.enum_value, what.rstrip("s")))
 
     def selector(self, node: Node) -> Selector:
         r = self.r
-        k = r.mapping(node, "selector", ("name", "values", "selects"),
-                      ("description", "visibility", "category"))
+        k = r.mapping(
+            node,
+            "selector",
+            ("name", "values", "selects"),
+            ("description", "visibility", "category"),
+        )
         if "name" not in k or "values" not in k:
             raise _Invalid
         name = self.genicam_name(k["name"][1], "selector name")
@@ -375,13 +423,14 @@ class Builder:
         self.selects_locs[name] = locs
         visibility = r.optional(k, "visibility", self._visibility, default=Visibility.BEGINNER)
         return Selector(
-            name, values, tuple(selects),
+            name,
+            values,
+            tuple(selects),
             r.optional(k, "description", r.string, "description", default=""),
             visibility,
             r.optional(k, "category", r.string, "category", default=""),
             self.ctx.loc(k["name"][1]),
         )
-
 
     def _visibility(self, node: Node) -> Visibility:
         return Visibility(self.r.choice(node, "visibility", [v.value for v in Visibility]))
@@ -392,25 +441,32 @@ class Builder:
         k = r.mapping(node, "register", ("name", "address", "fields"), ("description", "array"))
         if "name" not in k:
             raise _Invalid
-        name = self.identifier(k["name"][1], "register name", r"[A-Z][A-Z0-9_]*",
-                               "upper-case identifiers such as TRIGGER_CTRL")
+        name = self.identifier(
+            k["name"][1],
+            "register name",
+            r"[A-Z][A-Z0-9_]*",
+            "upper-case identifiers such as TRIGGER_CTRL",
+        )
         address = r.optional(k, "address", r.integer, f"address of register {name}", 0)
+        if "address" in k:
+            self.register_locs[(name, "address")] = self.ctx.loc(k["address"][1])
         array = r.optional(k, "array", self.array, name)
         fields = []
         if "fields" in k:
-            try:
-                for n in r.sequence(k["fields"][1], f"fields of register {name}"):
-                    try:
-                        fields.append(self.field(n, name))
-                    except _Invalid:
-                        pass
-            except _Invalid:
-                pass
+            with contextlib.suppress(_Invalid):
+                fields = _each(
+                    r.sequence(k["fields"][1], f"fields of register {name}"), self.field, name
+                )
         if address is None:
             raise _Invalid
-        return Register(name, address, tuple(fields),
-                        r.optional(k, "description", r.string, "description", default=""),
-                        array, self.ctx.loc(k["name"][1]))
+        return Register(
+            name,
+            address,
+            tuple(fields),
+            r.optional(k, "description", r.string, "description", default=""),
+            array,
+            self.ctx.loc(k["name"][1]),
+        )
 
     def array(self, node: Node, reg: str) -> ArraySpec:
         r = self.r
@@ -428,7 +484,6 @@ class Builder:
         # The selector's values define the element count; an explicit count must agree.
         return ArraySpec(selector, self.selector_sizes.get(selector, count or 1), stride)
 
-
     def bits(self, node: Node, what: str) -> tuple[int, int]:
         if isinstance(node, SequenceNode) and len(node.value) == 2:
             msb = self.r.integer(node.value[0], f"{what} msb", 0)
@@ -437,14 +492,18 @@ class Builder:
             text = self.r._scalar(node, what, "a bit range")
             m = _BITS_RE.fullmatch(text)
             if not m:
-                self.ctx.error(node, f"{what} must be a bit range, not '{text}'",
-                               allowed="'msb:lsb' such as 7:0, or a single bit such as 4")
+                self.ctx.error(
+                    node,
+                    f"{what} must be a bit range, not '{text}'",
+                    allowed="'msb:lsb' such as 7:0, or a single bit such as 4",
+                )
                 raise _Invalid
             msb = int(m.group(1))
             lsb = int(m.group(2)) if m.group(2) is not None else msb
         if msb < lsb:
-            self.ctx.error(node, f"{what} has msb {msb} below lsb {lsb}",
-                           allowed="msb:lsb with msb >= lsb")
+            self.ctx.error(
+                node, f"{what} has msb {msb} below lsb {lsb}", allowed="msb:lsb with msb >= lsb"
+            )
             raise _Invalid
         return msb, lsb
 
@@ -455,9 +514,12 @@ class Builder:
         m = _SCALE_RE.fullmatch(text)
         if m and 0 < int(m.group(1)) < 32:
             return Scale("fixed", int(m.group(1)))
-        self.ctx.error(node, f"scale must be one of the allowed scales, not '{text}'"
-                       f"{did_you_mean(text, ['raw', 'cycles', 'period'])}",
-                       allowed=", ".join(SCALES))
+        self.ctx.error(
+            node,
+            f"scale must be one of the allowed scales, not '{text}'"
+            f"{did_you_mean(text, ['raw', 'cycles', 'period'])}",
+            allowed=", ".join(SCALES),
+        )
         raise _Invalid
 
     def reset(self, node: Node, what: str) -> tuple[int, ...]:
@@ -471,16 +533,23 @@ class Builder:
 
     def field(self, node: Node, reg: str) -> Field:
         r = self.r
-        k = r.mapping(node, f"field of register {reg}", ("name", "bits", "access"),
-                      ("reset", "description", "unit", "scale", "min", "max", "enum", "feature"))
+        k = r.mapping(
+            node,
+            f"field of register {reg}",
+            ("name", "bits", "access"),
+            ("reset", "description", "unit", "scale", "min", "max", "enum", "feature"),
+        )
         if "name" not in k:
             raise _Invalid
-        name = self.identifier(k["name"][1], f"field name in register {reg}",
-                               r"[a-z][a-z0-9_]*", "lower-case identifiers such as trigger_delay")
+        name = self.identifier(
+            k["name"][1],
+            f"field name in register {reg}",
+            r"[a-z][a-z0-9_]*",
+            "lower-case identifiers such as trigger_delay",
+        )
         where = f"field {reg}.{name}"
         bits = r.optional(k, "bits", self.bits, f"bits of {where}")
-        access = r.optional(k, "access", r.choice, f"access of {where}",
-                            [a.value for a in Access])
+        access = r.optional(k, "access", r.choice, f"access of {where}", [a.value for a in Access])
         reset = r.optional(k, "reset", self.reset, f"reset of {where}", default=(0,))
         enum = r.optional(k, "enum", self._enum_list, f"enum of {where} values", default=())
         feature = r.optional(k, "feature", self.feature, where)
@@ -491,36 +560,43 @@ class Builder:
         if bits is None or access is None or reset is None:
             raise _Invalid
         return Field(
-            name, bits[0], bits[1], Access(access), reset,
+            name,
+            bits[0],
+            bits[1],
+            Access(access),
+            reset,
             r.optional(k, "description", r.string, "description", default=""),
             r.optional(k, "unit", r.string, "unit", default=""),
             r.optional(k, "scale", self.scale, default=Scale()),
             r.optional(k, "min", r.number, f"min of {where}"),
             r.optional(k, "max", r.number, f"max of {where}"),
-            enum, feature, loc,
+            enum,
+            feature,
+            loc,
         )
-
 
     def feature(self, node: Node, where: str) -> Feature:
         r = self.r
-        k = r.mapping(node, f"feature of {where}", ("name", "type", "category"),
-                      ("visibility", "locked"))
+        k = r.mapping(
+            node, f"feature of {where}", ("name", "type", "category"), ("visibility", "locked")
+        )
         if "name" not in k or "type" not in k or "category" not in k:
             raise _Invalid
         name = self.genicam_name(k["name"][1], "feature name")
-        interface = Interface(r.choice(k["type"][1], f"type of feature {name}",
-                                       [i.value for i in Interface]))
+        interface = Interface(
+            r.choice(k["type"][1], f"type of feature {name}", [i.value for i in Interface])
+        )
         category = r.string(k["category"][1], "category")
         self.feature_locs[(name, "category")] = self.ctx.loc(k["category"][1])
         self.feature_locs[(name, "type")] = self.ctx.loc(k["type"][1])
         return Feature(
-            name, interface,
+            name,
+            interface,
             r.optional(k, "visibility", self._visibility, default=Visibility.BEGINNER),
             category,
             r.optional(k, "locked", r.boolean, "locked", default=False),
             self.ctx.loc(k["name"][1]),
         )
-
 
 
 def loads(text: str, filename: str = "<string>") -> RegisterMap:
@@ -530,8 +606,11 @@ def loads(text: str, filename: str = "<string>") -> RegisterMap:
     ctx = Context(filename, text.splitlines())
     root = _compose(text, ctx)
     if root is None and not ctx.diagnostics:
-        ctx.error(SourceLoc(filename, 1, 1), "the register map is empty",
-                  allowed="a mapping with 'device' and 'registers'")
+        ctx.error(
+            SourceLoc(filename, 1, 1),
+            "the register map is empty",
+            allowed="a mapping with 'device' and 'registers'",
+        )
     rmap = None
     if root is not None:
         builder = Builder(ctx)
@@ -554,6 +633,7 @@ def load(path: str | Path) -> RegisterMap:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise RegmapError([Diagnostic(SourceLoc(str(path), 1, 1),
-                                      f"the file is not UTF-8 text ({exc.reason})")]) from None
+        raise RegmapError(
+            [Diagnostic(SourceLoc(str(path), 1, 1), f"the file is not UTF-8 text ({exc.reason})")]
+        ) from None
     return loads(text, str(path))

@@ -10,9 +10,9 @@ from __future__ import annotations
 import enum
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = [
     "Access",
@@ -341,7 +341,9 @@ class RegisterMap:
                 if f.feature is not None:
                     features[f.feature.name] = (reg, f)
         object.__setattr__(self, "_features", MappingProxyType(features))
-        object.__setattr__(self, "_registers", MappingProxyType({r.name: r for r in self.registers}))
+        object.__setattr__(
+            self, "_registers", MappingProxyType({r.name: r for r in self.registers})
+        )
 
     # -- lookups ---------------------------------------------------------------------------
     def register(self, name: str) -> Register:

@@ -8,7 +8,11 @@ from pathlib import Path
 
 from regmap import RegisterMap, RegmapError, load
 
-from ..cli import DEFAULT_REGMAP, UsageError
+DEFAULT_REGMAP = "regmap/camera.yaml"
+
+
+class UsageError(Exception):
+    """A user error the CLI reports as one line and exit status 2."""
 
 
 class CompileFailed(Exception):
@@ -17,7 +21,10 @@ class CompileFailed(Exception):
 
 def add_regmap_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "regmap", nargs="?", default=DEFAULT_REGMAP, metavar="REGMAP",
+        "regmap",
+        nargs="?",
+        default=DEFAULT_REGMAP,
+        metavar="REGMAP",
         help=f"register map YAML file (default: {DEFAULT_REGMAP})",
     )
 

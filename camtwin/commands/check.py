@@ -9,7 +9,8 @@ from ._common import CompileFailed, add_regmap_argument, load_regmap
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
-        "check", help="validate a register map",
+        "check",
+        help="validate a register map",
         description="Compile a register map and report every error with file:line:col. "
         "Exit status 0 when valid, 1 when it has errors.",
     )
@@ -24,8 +25,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     n_regs = sum(r.count for r in rmap.registers)
     n_fields = sum(len(r.fields) for r in rmap.registers)
-    print(f"{args.regmap}: OK: device '{rmap.device.name}' ({rmap.device.vendor} "
-          f"{rmap.device.model}), {len(rmap.registers)} register definitions "
-          f"({n_regs} registers), {n_fields} fields, {len(rmap.features)} features, "
-          f"{len(rmap.selectors)} selectors, clock {rmap.clock_hz / 1e6:g} MHz")
+    print(
+        f"{args.regmap}: OK: device '{rmap.device.name}' ({rmap.device.vendor} "
+        f"{rmap.device.model}), {len(rmap.registers)} register definitions "
+        f"({n_regs} registers), {n_fields} fields, {len(rmap.features)} features, "
+        f"{len(rmap.selectors)} selectors, clock {rmap.clock_hz / 1e6:g} MHz"
+    )
     return 0

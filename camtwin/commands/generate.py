@@ -1,0 +1,79 @@
+"""``camtwin generate``: write every artifact derived from a register map."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from regmap.generators import GENERATORS, Generator, write_atomic
+
+from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
+
+
+def artifact_kinds() -> dict[str, Generator]:
+    """Every kind ``generate`` can write, the register map's own and the gateware's."""
+    return dict(GENERATORS)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    kinds = artifact_kinds()
+    p = sub.add_parser(
+        "generate",
+        help="generate the artifacts of a register map",
+        description="Compile a register map and write its artifacts, named after the device "
+        "(camera.h, camera.md, ...). Files are written atomically and only when their content "
+        "changes. Kinds: " + "; ".join(f"{k} ({g.description})" for k, g in kinds.items()),
+    )
+    add_regmap_argument(p)
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DIR",
+        type=Path,
+        help="output directory (created if missing)",
+    )
+    p.add_argument(
+        "--only",
+        metavar="KIND,...",
+        help="comma-separated kinds to write (default: all): " + ", ".join(kinds),
+    )
+    return p
+
+
+def _select(only: str | None) -> list[Generator]:
+    kinds = artifact_kinds()
+    if not only:
+        return list(kinds.values())
+    chosen = []
+    for name in (k.strip() for k in only.split(",")):
+        if name not in kinds:
+            raise UsageError(
+                f"unknown artifact kind '{name}' in --only; allowed: {', '.join(kinds)}"
+            )
+        chosen.append(kinds[name])
+    return chosen
+
+
+def run(args: argparse.Namespace) -> int:
+    generators = _select(args.only)
+    if args.output.exists() and not args.output.is_dir():
+        raise UsageError(f"output '{args.output}' exists and is not a directory")
+    try:
+        rmap = load_regmap(args.regmap)
+    except CompileFailed:
+        print("camtwin generate: no files written: the register map has errors", file=sys.stderr)
+        return 1
+    # Render everything before writing anything: a failing generator leaves no partial set.
+    rendered = []
+    for gen in generators:
+        start = time.perf_counter()
+        rendered.append((gen, gen.render(rmap), time.perf_counter() - start))
+    for gen, text, seconds in rendered:
+        path = args.output / gen.filename(rmap)
+        changed = write_atomic(path, text)
+        state = "wrote" if changed else "unchanged"
+        print(f"{state:9} {path} ({len(text.encode())} bytes, {seconds * 1e3:.0f} ms)")
+    return 0

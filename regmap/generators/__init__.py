@@ -1,0 +1,60 @@
+"""Artifact generators that read only the register map.
+
+Each generator is a function ``RegisterMap -> str``; :data:`GENERATORS` names them by kind.
+Consumers with generators of their own (the gateware's Verilog) are wired in by the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import RegisterMap
+from .c_header import generate_c_header
+from .markdown import generate_markdown
+
+__all__ = ["GENERATORS", "Generator", "generate_c_header", "generate_markdown", "write_atomic"]
+
+
+@dataclass(frozen=True)
+class Generator:
+    """One kind of artifact: its file suffix and the function that renders it."""
+
+    kind: str
+    suffix: str
+    render: Callable[[RegisterMap], str]
+    description: str
+
+    def filename(self, rmap: RegisterMap) -> str:
+        return f"{rmap.stem}{self.suffix}"
+
+
+GENERATORS: dict[str, Generator] = {
+    g.kind: g
+    for g in (
+        Generator("header", ".h", generate_c_header, "C header: addresses, masks, enums, units"),
+        Generator("docs", ".md", generate_markdown, "register documentation (Markdown)"),
+    )
+}
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically; return False if the file already had it."""
+    path = Path(path)
+    data = text.encode("utf-8")
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

@@ -1,0 +1,44 @@
+"""Jinja2 environment shared by the template-based generators (strict about undefined names)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import jinja2
+
+_NON_IDENT = re.compile(r"[^0-9A-Za-z]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def c_ident(*parts: str) -> str:
+    """Upper-case C identifier from name parts, CamelCase split into words.
+
+    ``c_ident("camera", "TriggerSelector") == "CAMERA_TRIGGER_SELECTOR"``
+    """
+    words = (_NON_IDENT.sub("_", _CAMEL.sub("_", p)).strip("_") for p in parts if p)
+    return "_".join(words).upper()
+
+
+def hex32(value: int) -> str:
+    return f"0x{value:08X}"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("regmap.generators", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["c_ident"] = lambda s: c_ident(s)
+    env.filters["hex32"] = hex32
+    env.globals["c_ident"] = c_ident
+    return env
+
+
+def render(template: str, **context: object) -> str:
+    return environment().get_template(template).render(**context)

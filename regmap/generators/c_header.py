@@ -1,0 +1,41 @@
+"""C header generator: register addresses, field masks and shifts, enum values, unit macros."""
+
+from __future__ import annotations
+
+from ..model import RegisterMap
+from ._render import render
+
+_CONVERSIONS = {
+    # scale kind -> (physical unit suffix, to-raw expression, from-raw expression)
+    "cycles": (
+        "US",
+        "((uint32_t)((x) * ((double){clk} / 1e6) + 0.5))",
+        "((double)(x) * 1e6 / (double){clk})",
+    ),
+    "period": ("HZ", "((uint32_t)((double){clk} / (x) + 0.5))", "((double){clk} / (double)(x))"),
+    "fixed": ("REAL", "((uint32_t)((x) * {one}.0 + 0.5))", "((double)(x) / {one}.0)"),
+}
+
+
+def generate_c_header(rmap: RegisterMap) -> str:
+    """The C header for firmware: every register, field, enum value and unit conversion."""
+    prefix = rmap.c_prefix
+    conversions = {}
+    for reg in rmap.registers:
+        for f in reg.fields:
+            if f.scale.kind in _CONVERSIONS:
+                unit, to_raw, from_raw = _CONVERSIONS[f.scale.kind]
+                fmt = {"clk": f"{prefix}_CLOCK_HZ", "one": str(1 << f.scale.frac_bits)}
+                conversions[(reg.name, f.name)] = (
+                    unit,
+                    to_raw.format(**fmt),
+                    from_raw.format(**fmt),
+                )
+    return render(
+        "c_header.h.j2",
+        rmap=rmap,
+        prefix=prefix,
+        guard=f"{prefix}_REGS_H",
+        source=rmap.source.rsplit("/", 1)[-1],
+        conversions=conversions,
+    )

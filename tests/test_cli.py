@@ -1,0 +1,100 @@
+"""The camtwin command line: exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from camtwin import __version__
+from camtwin.cli import COMMANDS, main
+from tests.conftest import CAMERA_YAML, ROOT
+
+BAD = ROOT / "tests" / "data" / "regmap" / "bad"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "camtwin", *args], capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_check_ok(capsys):
+    assert main(["check", str(CAMERA_YAML)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{CAMERA_YAML}: OK: device 'camera'")
+    assert out.count("\n") == 1
+
+
+def test_check_reports_diagnostics_and_exits_1(capsys):
+    assert main(["check", str(BAD / "many_errors.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "many_errors.yaml:" in err and err.rstrip().endswith("4 errors found")
+    assert "Traceback" not in err
+
+
+def test_missing_file_is_one_line_exit_2():
+    proc = run("check", "no/such/map.yaml")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "camtwin check: error: register map 'no/such/map.yaml' does not exist or is not a file\n"
+    )
+
+
+def test_generate_writes_artifacts_named_after_the_map(tmp_path, capsys):
+    assert main(["generate", str(CAMERA_YAML), "-o", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert {"camera.h", "camera.md"} <= set(names)
+    first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    capsys.readouterr()
+    assert main(["generate", str(CAMERA_YAML), "-o", str(tmp_path)]) == 0
+    assert "unchanged" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == first  # byte-identical
+
+
+def test_generate_only(tmp_path):
+    assert main(["generate", str(CAMERA_YAML), "-o", str(tmp_path), "--only", "header"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["camera.h"]
+
+
+def test_generate_unknown_kind_is_a_usage_error(tmp_path):
+    proc = run("generate", "-o", str(tmp_path), "--only", "hedaer")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("camtwin generate: error: unknown artifact kind 'hedaer'")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_never_writes_from_an_invalid_map(tmp_path):
+    proc = run("generate", str(BAD / "overlapping_fields.yaml"), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert "overlaps field CTRL.mode" in proc.stderr
+    assert "no files written" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_generate_output_is_a_file(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    proc = run("generate", "-o", str(target))
+    assert proc.returncode == 2
+    assert "is not a directory" in proc.stderr
+
+
+def test_version():
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"camtwin {__version__}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_subcommand_has_help(command):
+    proc = run(command, "--help")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(f"usage: camtwin {command}")
+    assert len(proc.stdout.splitlines()) > 4
+
+
+def test_no_subcommand_is_a_usage_error():
+    proc = run()
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
