@@ -7,14 +7,24 @@ import sys
 import time
 from pathlib import Path
 
+from regmap import RegisterMap
 from regmap.generators import GENERATORS, Generator, write_atomic
 
 from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
 
 
+def _verilog(rmap: RegisterMap) -> str:
+    # Imported on use: elaborating the gateware is the only slow generator.
+    from hdl.export import generate_verilog
+
+    return generate_verilog(rmap)
+
+
 def artifact_kinds() -> dict[str, Generator]:
     """Every kind ``generate`` can write, the register map's own and the gateware's."""
-    return dict(GENERATORS)
+    kinds = dict(GENERATORS)
+    kinds["verilog"] = Generator("verilog", ".v", _verilog, "Verilog of the Camera top (gateware)")
+    return kinds
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
