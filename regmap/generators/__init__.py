@@ -14,9 +14,17 @@ from pathlib import Path
 
 from ..model import RegisterMap
 from .c_header import generate_c_header
+from .genicam import generate_genicam_xml
 from .markdown import generate_markdown
 
-__all__ = ["GENERATORS", "Generator", "generate_c_header", "generate_markdown", "write_atomic"]
+__all__ = [
+    "GENERATORS",
+    "Generator",
+    "generate_c_header",
+    "generate_genicam_xml",
+    "generate_markdown",
+    "write_atomic",
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ GENERATORS: dict[str, Generator] = {
     for g in (
         Generator("header", ".h", generate_c_header, "C header: addresses, masks, enums, units"),
         Generator("docs", ".md", generate_markdown, "register documentation (Markdown)"),
+        Generator("genicam", ".xml", generate_genicam_xml, "GenICam GenApi 1.1 XML"),
     )
 }
 

@@ -1,0 +1,481 @@
+"""GenICam GenApi 1.1 device description (XML) generated from a register map.
+
+The XML is built as an :mod:`xml.etree.ElementTree` tree, node by node, in the element order the
+GenApi 1.1 schema requires, and serialised deterministically (same map, same bytes).
+
+Node layout for a feature ``F`` implemented by field ``f`` of register ``R``:
+
+* ``F_Reg``: the register node, an ``IntReg`` when ``f`` covers all 32 bits, else a
+  ``MaskedIntReg`` whose big-endian bit numbers are ``31 - bit`` (GenApi numbers the bits of a
+  big-endian register from the most significant end). Registers of selector-indexed arrays add
+  ``<pIndex Offset="stride">Sel_Index</pIndex>`` to their address.
+* Fields of a register with ``w1c``/``w1s`` bits are written through ``F_Wr``, an
+  ``IntConverter`` over the whole register (``F_Reg`` is then an ``IntReg``), so that a write
+  never writes back 1s read from the event bits (which would clear or set them).
+* ``F_Conv``: a ``Converter`` from the physical value to raw counts for scaled Float features
+  (``cycles``: µs; ``period``: Hz over a period in cycles; ``qN``: fixed point).
+* ``F``: the feature node (Integer, Float, Enumeration, Boolean or Command).
+* ``Sel_Index``: the ``Integer`` holding the index of selector ``Sel``; the selector itself is an
+  Enumeration whose ``pValue`` is that Integer.
+* ``TLParamsLocked``: an Integer the host sets while it streams; locked features point at it
+  with ``pIsLocked``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+
+from regmap.model import Access, Field, Interface, Register, RegisterMap, Scale, Selector
+
+__all__ = ["GENAPI_NAMESPACE", "generate_genicam_xml"]
+
+GENAPI_NAMESPACE = "http://www.genicam.org/GenApi/Version_1_1"
+_SCHEMA_SUBMINOR = 0
+_GUID_NAMESPACE = uuid.UUID("6f1b4c8e-2f0a-5d3c-9e47-63616d747769")  # fixed: keeps GUIDs stable
+_STANDARD_NAMESPACES = ("None", "IIDC", "GEV", "CL", "USB")
+_VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+_CNAME_RE = re.compile(r"[A-Za-z][0-9A-Za-z_]*")
+_NON_NAME_RE = re.compile(r"[^0-9A-Za-z_]")
+_LOCK_NODE = "TLParamsLocked"
+_LOCK_CATEGORY = "TransportLayerControl"
+
+_ACCESS_MODE = {
+    Access.RW: "RW",
+    Access.RO: "RO",
+    Access.RC: "RO",
+    Access.WO: "RW",  # reads return 0; a MaskedIntReg must read to read-modify-write
+    Access.PULSE: "RW",
+    Access.W1C: "RW",
+    Access.W1S: "RW",
+}
+
+
+def generate_genicam_xml(rmap: RegisterMap, *, standard_namespace: str = "GEV") -> str:
+    """Return the GenApi 1.1 XML describing every feature and selector of ``rmap``."""
+    if standard_namespace not in _STANDARD_NAMESPACES:
+        raise ValueError(
+            f"standard_namespace must be one of {', '.join(_STANDARD_NAMESPACES)}, "
+            f"not {standard_namespace!r}"
+        )
+    root = _Builder(rmap, standard_namespace).build()
+    # The version GUID identifies the content: hash the document with a placeholder GUID.
+    root.set("VersionGuid", str(uuid.UUID(int=0)))
+    digest = hashlib.sha256(_serialise(root).encode()).hexdigest()
+    root.set("VersionGuid", str(uuid.uuid5(_GUID_NAMESPACE, f"version:{digest}")))
+    return _serialise(root)
+
+
+def _serialise(root: ET.Element) -> str:
+    """Indented UTF-8 XML text of ``root`` with an XML declaration and a final newline."""
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+
+
+def _version(text: str) -> tuple[int, int, int]:
+    """Major, minor and sub-minor numbers of a ``X.Y[.Z]`` device version."""
+    m = _VERSION_RE.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(
+            f"device version must be 'major.minor[.subminor]' with decimal numbers, not {text!r}"
+        )
+    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+
+
+def _cname(text: str, what: str) -> str:
+    """``text`` if it is a valid GenApi name (``[A-Za-z][0-9A-Za-z_]*``), else ValueError."""
+    if not _CNAME_RE.fullmatch(text):
+        raise ValueError(f"{what} must be a GenApi name ([A-Za-z][0-9A-Za-z_]*), not {text!r}")
+    return text
+
+
+def _num(value: float) -> str:
+    """Shortest exact decimal text of a float (integers without a fraction)."""
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _ratio(value: Fraction) -> str:
+    """A formula factor for an exact rational: ``125`` or ``(33333333 / 1000000)``."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"({value.numerator} / {value.denominator})"
+
+
+def _half_even(expr: str) -> str:
+    """A formula rounding ``expr`` like Python's ``round()``: a tie goes to the even integer.
+
+    GenApi rounds the converter's result half away from zero; turning a tie into the even
+    integer first makes GenApi clients agree with the register map's ``Scale.to_raw``.
+    """
+    x, t = f"({expr})", f"TRUNC({expr})"
+    return f"((({x} - {t}) = 0.5) && (({t} % 2) = 0)) ? {t} : {x}"
+
+
+def _formulas(scale: Scale, clock_hz: int) -> tuple[str, str, str]:
+    """(FormulaTo, FormulaFrom, Slope) of a Converter implementing ``scale`` at ``clock_hz``."""
+    if scale.kind == "cycles":
+        ticks_per_us = _ratio(Fraction(clock_hz, 1_000_000))
+        return _half_even(f"FROM * {ticks_per_us}"), f"TO / {ticks_per_us}", "Increasing"
+    if scale.kind == "period":
+        return _half_even(f"{clock_hz} / FROM"), f"{clock_hz} / TO", "Decreasing"
+    if scale.kind == "fixed":
+        one = 1 << scale.frac_bits
+        return _half_even(f"FROM * {one}"), f"TO / {one}", "Increasing"
+    raise ValueError(f"scale must be cycles, period or qN for a Converter, not {scale}")
+
+
+def _sub(parent: ET.Element, tag: str, text: object = None, **attrs: str) -> ET.Element:
+    """Append a child element with optional text and attributes."""
+    el = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = str(text)
+    return el
+
+
+class _Builder:
+    """Builds the RegisterDescription tree for one register map."""
+
+    def __init__(self, rmap: RegisterMap, standard_namespace: str) -> None:
+        self.rmap = rmap
+        self.standard_namespace = standard_namespace
+        self.port = "Device"
+        self.reg_bytes = rmap.device.bus_width // 8
+        self.names: dict[str, str] = {}
+        self.selector_of: dict[str, str] = {}
+        for sel in rmap.selectors:
+            for name in sel.selects:
+                self.selector_of[name] = sel.name
+
+    # -- document ------------------------------------------------------------------------
+    def build(self) -> ET.Element:
+        """The complete RegisterDescription element (VersionGuid still to be set)."""
+        dev = self.rmap.device
+        if self.reg_bytes != 4:
+            raise ValueError(f"bus_width must be 32 for GenApi registers, not {dev.bus_width}")
+        major, minor, subminor = _version(dev.version)
+        ET.register_namespace("", GENAPI_NAMESPACE)
+        root = ET.Element(
+            f"{{{GENAPI_NAMESPACE}}}RegisterDescription",
+            {
+                "ModelName": _cname(_NON_NAME_RE.sub("_", dev.model), "device model"),
+                "VendorName": _cname(_NON_NAME_RE.sub("_", dev.vendor), "device vendor"),
+                "ToolTip": dev.description or dev.name,
+                "StandardNameSpace": self.standard_namespace,
+                "SchemaMajorVersion": "1",
+                "SchemaMinorVersion": "1",
+                "SchemaSubMinorVersion": str(_SCHEMA_SUBMINOR),
+                "MajorVersion": str(major),
+                "MinorVersion": str(minor),
+                "SubMinorVersion": str(subminor),
+                "ProductGuid": str(
+                    uuid.uuid5(_GUID_NAMESPACE, f"product:{dev.vendor}:{dev.model}:{dev.name}")
+                ),
+                "VersionGuid": "",
+            },
+        )
+        self.root = root
+        self._categories()
+        for sel in self.rmap.selectors:
+            self._selector(sel)
+        for reg in self.rmap.registers:
+            for f in reg.fields:
+                if f.feature is not None:
+                    self._feature(reg, f)
+        if self._locked_features():
+            self._lock_node()
+        port = self._node("Port", self.port)
+        _sub(port, "ToolTip", "Register space of the device (big-endian 32-bit registers).")
+        return root
+
+    def _q(self, tag: str) -> str:
+        """The namespace-qualified tag."""
+        return f"{{{GENAPI_NAMESPACE}}}{tag}"
+
+    def _node(self, tag: str, name: str) -> ET.Element:
+        """A new top-level node; a second node of the same name is a ValueError."""
+        _cname(name, f"{tag} node name")
+        if name in self.names:
+            raise ValueError(
+                f"GenApi node name {name!r} is used by both a {self.names[name]} and a {tag} "
+                "node (generated helper nodes end in _Reg, _Raw, _Conv, _Wr or _Index); "
+                "rename the feature, selector or category"
+            )
+        self.names[name] = tag
+        return ET.SubElement(self.root, self._q(tag), {"Name": name})
+
+    def _entry(self, enum: ET.Element, enum_name: str, entry: str) -> ET.Element:
+        """An EnumEntry named the SFNC way, ``EnumEntry_<Enumeration>_<Entry>``."""
+        name = _cname(f"EnumEntry_{enum_name}_{entry}", "enum entry name")
+        if name in self.names:
+            raise ValueError(
+                f"GenApi node name {name!r} is used by both a {self.names[name]} and an "
+                "EnumEntry node; rename the feature, selector or category"
+            )
+        self.names[name] = "EnumEntry"
+        return _sub(enum, self._q("EnumEntry"), Name=name)
+
+    def _text(self, el: ET.Element, tag: str, text: object) -> ET.Element:
+        """Append a GenApi child element holding ``text``."""
+        return _sub(el, self._q(tag), text)
+
+    def _doc(self, el: ET.Element, tooltip: str, description: str = "") -> None:
+        """ToolTip and Description elements (omitted when empty)."""
+        if tooltip:
+            self._text(el, "ToolTip", tooltip)
+        if description:
+            self._text(el, "Description", description)
+
+    # -- categories ----------------------------------------------------------------------
+    def _locked_features(self) -> list[str]:
+        """Names of the features that acquisition locks."""
+        return [n for n, (_, f) in self.rmap.features.items() if f.feature and f.feature.locked]
+
+    def _categories(self) -> None:
+        """Root and the map's category tree; a feature or selector sits in its category."""
+        children: dict[str | None, list[str]] = {}
+        for cat in self.rmap.categories:
+            children.setdefault(cat.parent, []).append(cat.name)
+        # A selector comes just before the first feature it selects in its category (SFNC order),
+        # or first in its category if it selects nothing there.
+        members: dict[str, list[str]] = {}
+        pending = {s.name: s for s in self.rmap.selectors}
+        for sel in self.rmap.selectors:
+            in_category = {
+                n for n in sel.selects if self.rmap.feature(n)[1].feature.category == sel.category
+            }
+            if not in_category:
+                members.setdefault(sel.category, []).append(sel.name)
+                del pending[sel.name]
+        for reg in self.rmap.registers:
+            for f in reg.fields:
+                if f.feature is None:
+                    continue
+                cat = f.feature.category
+                sel = self.selector_of.get(f.feature.name)
+                if sel in pending and pending[sel].category == cat:
+                    members.setdefault(cat, []).append(sel)
+                    del pending[sel]
+                members.setdefault(cat, []).append(f.feature.name)
+        top = list(children.get(None, []))
+        known = {c.name for c in self.rmap.categories}
+        if self._locked_features() and _LOCK_CATEGORY not in known:
+            top.append(_LOCK_CATEGORY)
+        if self._locked_features():
+            members.setdefault(_LOCK_CATEGORY, []).append(_LOCK_NODE)
+        root = self._node("Category", "Root")
+        self._text(root, "ToolTip", f"Features of the {self.rmap.device.model}.")
+        for name in top:
+            self._text(root, "pFeature", name)
+        for cat in self.rmap.categories:
+            el = self._node("Category", cat.name)
+            self._doc(el, cat.description)
+            for name in children.get(cat.name, []) + members.get(cat.name, []):
+                self._text(el, "pFeature", name)
+        if _LOCK_CATEGORY in top:
+            el = self._node("Category", _LOCK_CATEGORY)
+            self._doc(el, "Transport layer parameters.")
+            self._text(el, "Visibility", "Invisible")
+            self._text(el, "pFeature", _LOCK_NODE)
+
+    def _lock_node(self) -> None:
+        """TLParamsLocked: 1 while the host streams; locked features are then read-only."""
+        el = self._node("Integer", _LOCK_NODE)
+        self._doc(el, "Locks the features that must not change during acquisition.")
+        self._text(el, "Visibility", "Invisible")
+        self._text(el, "Value", 0)
+        self._text(el, "Min", 0)
+        self._text(el, "Max", 1)
+
+    # -- selectors -----------------------------------------------------------------------
+    def _selector(self, sel: Selector) -> None:
+        """Selector Enumeration over an Integer index that the selected registers use."""
+        index = f"{sel.name}_Index"
+        el = self._node("Enumeration", sel.name)
+        self._doc(el, sel.description)
+        self._text(el, "Visibility", sel.visibility.value)
+        for i, v in enumerate(sel.values):
+            entry = self._entry(el, sel.name, v.name)
+            self._doc(entry, v.description)
+            self._text(entry, "Value", i)
+            self._text(entry, "Symbolic", v.name)
+        self._text(el, "pValue", index)
+        for name in sel.selects:
+            self._text(el, "pSelected", name)
+        ix = self._node("Integer", index)
+        self._doc(ix, f"Array index chosen by {sel.name}.")
+        self._text(ix, "Visibility", "Invisible")
+        self._text(ix, "Value", 0)
+        self._text(ix, "Min", 0)
+        self._text(ix, "Max", len(sel.values) - 1)
+
+    # -- features ------------------------------------------------------------------------
+    def _feature(self, reg: Register, f: Field) -> None:
+        """The feature node of field ``f`` and the register/converter nodes beneath it."""
+        feat = f.feature
+        assert feat is not None
+        name = feat.name
+        shared = [o.name for o in reg.fields if o is not f and o.access.writable]
+        if f.access is Access.WO and shared:
+            raise ValueError(
+                f"write-only field {f.name} of register {reg.name} shares the register with "
+                f"writable field(s) {', '.join(shared)}: GenApi cannot read it back, so writing "
+                "them would overwrite it; put the write-only field in a register of its own"
+            )
+        # In a register with event bits, a read-modify-write of the word would write back the
+        # 1s read from those bits (clearing or setting them): write the word through a formula.
+        event_reg = any(o.access in (Access.W1C, Access.W1S) for o in reg.fields)
+        reg_node = self._register(f"{name}_Reg", reg, f, whole=event_reg)
+        value_node = reg_node
+        if event_reg:
+            value_node = self._word_writer(f"{name}_Wr", reg_node, reg, f)
+        kind = feat.interface
+        if kind is Interface.FLOAT and f.scale.kind != "raw":
+            value_node = self._raw_integer(f"{name}_Raw", value_node, f)
+            value_node = self._converter(f"{name}_Conv", value_node, f)
+        el = self._node(kind.value, name)
+        self._doc(el, f.description, self._description(reg, f))
+        self._text(el, "Visibility", feat.visibility.value)
+        if feat.locked:
+            self._text(el, "pIsLocked", _LOCK_NODE)
+        if f.access is Access.WO and kind is not Interface.COMMAND:
+            self._text(el, "ImposedAccessMode", "WO")
+        if kind is Interface.INTEGER:
+            self._text(el, "pValue", value_node)
+            lo, hi = f.raw_limits(self.rmap.clock_hz)
+            self._text(el, "Min", lo)
+            self._text(el, "Max", hi)
+            self._text(el, "Inc", 1)
+            if f.unit:
+                self._text(el, "Unit", f.unit)
+        elif kind is Interface.FLOAT:
+            self._text(el, "pValue", value_node)
+            lo, hi = self._float_limits(f)
+            self._text(el, "Min", _num(lo))
+            self._text(el, "Max", _num(hi))
+            if f.unit:
+                self._text(el, "Unit", f.unit)
+        elif kind is Interface.ENUMERATION:
+            if not f.enum:
+                raise ValueError(f"feature {name} is an Enumeration but field {f.name} has no enum")
+            for e in f.enum:
+                entry = self._entry(el, name, e.name)
+                self._doc(entry, e.description)
+                self._text(entry, "Value", e.value)
+                self._text(entry, "Symbolic", e.name)
+            self._text(el, "pValue", value_node)
+        elif kind is Interface.BOOLEAN:
+            if f.width != 1:
+                raise ValueError(
+                    f"feature {name} is a Boolean but field {f.name} is {f.width} bits wide"
+                )
+            self._text(el, "pValue", value_node)
+            self._text(el, "OnValue", 1)
+            self._text(el, "OffValue", 0)
+        elif kind is Interface.COMMAND:
+            if not f.access.writable:
+                raise ValueError(f"feature {name} is a Command but field {f.name} is read-only")
+            self._text(el, "pValue", value_node)
+            self._text(el, "CommandValue", 1)
+        else:  # pragma: no cover - Interface is a closed enum
+            raise AssertionError(kind)
+
+    def _description(self, reg: Register, f: Field) -> str:
+        """Where the feature lives: register, address (or array) and bits."""
+        bits = f"{f.msb}:{f.lsb}" if f.width > 1 else str(f.lsb)
+        where = f"register {reg.name} at 0x{reg.address:08X}"
+        if reg.array is not None:
+            where += f" + {reg.array.selector} * 0x{reg.array.stride:X}"
+        text = f"{reg.description} Field {f.name}, bits {bits} of {where}, access {f.access.value}."
+        return text.strip()
+
+    def _float_limits(self, f: Field) -> tuple[float, float]:
+        """Physical Min/Max of a Float: the map's, else the field's whole raw range."""
+        clock = self.rmap.clock_hz
+        if f.min is not None and f.max is not None:
+            return f.min, f.max
+        a = f.scale.from_raw(1 if f.scale.kind == "period" else 0, clock)
+        b = f.scale.from_raw(f.max_raw, clock)
+        lo, hi = min(a, b), max(a, b)
+        return (f.min if f.min is not None else lo), (f.max if f.max is not None else hi)
+
+    def _register(self, node: str, reg: Register, f: Field, *, whole: bool) -> str:
+        """The IntReg/MaskedIntReg node of field ``f`` (of the whole register if ``whole``)."""
+        full = whole or (f.lsb == 0 and f.width == 8 * self.reg_bytes)
+        el = self._node("IntReg" if full else "MaskedIntReg", node)
+        self._text(el, "Address", f"0x{reg.address:08X}")
+        if reg.array is not None:
+            idx = _sub(el, self._q("pIndex"), f"{reg.array.selector}_Index")
+            idx.set("Offset", f"0x{reg.array.stride:X}")
+        self._text(el, "Length", self.reg_bytes)
+        self._text(el, "AccessMode", _ACCESS_MODE[f.access])
+        self._text(el, "pPort", self.port)
+        if self._volatile(reg):
+            self._text(el, "Cachable", "NoCache")
+        if not full:
+            top = 8 * self.reg_bytes - 1
+            if f.width == 1:
+                self._text(el, "Bit", top - f.lsb)
+            else:
+                self._text(el, "LSB", top - f.lsb)
+                self._text(el, "MSB", top - f.msb)
+        self._text(el, "Sign", "Unsigned")
+        self._text(el, "Endianess", "BigEndian")
+        return node
+
+    def _volatile(self, reg: Register) -> bool:
+        """Reads may differ from the last write: hardware-driven, pulse/wo or shared register."""
+        if len([f for f in reg.fields if f.feature is not None]) > 1:
+            return True  # each field node caches the whole register: siblings would go stale
+        return any(f.access is not Access.RW for f in reg.fields)
+
+    def _word_writer(self, node: str, reg_node: str, reg: Register, f: Field) -> str:
+        """IntConverter over the whole word: reads the field, writes it with only the rw fields.
+
+        Event bits of the word are written as 0 (no effect) unless ``f`` is that event bit.
+        """
+        el = self._node("IntConverter", node)
+        keep = 0
+        for other in reg.fields:
+            if other is not f and other.access is Access.RW:
+                keep |= other.mask
+        field = f"((FROM & 0x{f.max_raw:X}) << {f.lsb})"
+        if keep:
+            _sub(el, self._q("pVariable"), reg_node, Name="CUR")
+            to = f"(CUR & 0x{keep:X}) | {field}"
+        else:
+            to = field
+        self._text(el, "FormulaTo", to)
+        self._text(el, "FormulaFrom", f"(TO >> {f.lsb}) & 0x{f.max_raw:X}")
+        self._text(el, "pValue", reg_node)
+        self._text(el, "Slope", "Varying")
+        return node
+
+    def _raw_integer(self, node: str, value_node: str, f: Field) -> str:
+        """Integer bounding the raw counts, so a period converter never divides by 0."""
+        lo, hi = f.raw_limits(self.rmap.clock_hz)
+        if f.scale.kind == "period":
+            lo = max(lo, 1)
+        el = self._node("Integer", node)
+        self._text(el, "Visibility", "Invisible")
+        self._text(el, "pValue", value_node)
+        self._text(el, "Min", lo)
+        self._text(el, "Max", min(hi, f.max_raw))
+        return node
+
+    def _converter(self, node: str, value_node: str, f: Field) -> str:
+        """Converter between the physical value (µs, Hz, fixed point) and raw counts."""
+        to, frm, slope = _formulas(f.scale, self.rmap.clock_hz)
+        el = self._node("Converter", node)
+        self._text(el, "FormulaTo", to)
+        self._text(el, "FormulaFrom", frm)
+        self._text(el, "pValue", value_node)
+        if f.unit:
+            self._text(el, "Unit", f.unit)
+        self._text(el, "Slope", slope)
+        return node
