@@ -11,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic, RegmapError, did_you_mean
@@ -37,202 +35,18 @@ from .model import (
     SourceLoc,
     Visibility,
 )
+from .yamlsource import Context, Invalid, Reader, compose, each, kind_of
 
 __all__ = ["load", "loads"]
 
-_INT_RE = re.compile(r"[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9][0-9_]*)")
-_FLOAT_RE = re.compile(r"[+-]?([0-9][0-9_]*)?(\.[0-9_]*)?([eE][+-]?[0-9]+)?")
 _BITS_RE = re.compile(r"\s*(\d+)\s*(?::\s*(\d+)\s*)?")
 _SCALE_RE = re.compile(r"q(\d+)")
 
-# The C-accelerated loader keeps node positions too; fall back to pure Python without libyaml.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 SCALES = ("raw", "cycles", "period", "q<N> (fixed point with N fractional bits)")
 
-
-@dataclass
-class Context:
-    """Source text and the diagnostics collected so far."""
-
-    file: str
-    lines: list[str]
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    def loc(self, node: Node) -> SourceLoc:
-        m = node.start_mark
-        return SourceLoc(self.file, m.line + 1, m.column + 1)
-
-    def error(self, where: Node | SourceLoc, message: str, allowed: str = "") -> None:
-        if isinstance(where, Node):
-            loc = self.loc(where)
-            end = where.end_mark
-            same_line = end.line == where.start_mark.line
-            length = end.column - where.start_mark.column if same_line else 1
-        else:
-            loc, length = where, 1
-        text = self.lines[loc.line - 1] if 0 < loc.line <= len(self.lines) else ""
-        if isinstance(where, SourceLoc) and text:
-            # Underline the word at the location (a name or a key).
-            m = re.match(r"[\w.:-]+", text[loc.col - 1 :])
-            length = len(m.group(0)) if m else 1
-        self.diagnostics.append(Diagnostic(loc, message, allowed, max(1, length), text))
-
-
-class _Invalid(Exception):
-    """Internal: a node could not be read; its diagnostic is already recorded."""
-
-
-_TYPE_NAMES = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "a scalar"}
-
-
-def _kind(node: Node) -> str:
-    if isinstance(node, ScalarNode):
-        return f"'{node.value}'" if node.value else "nothing"
-    return _TYPE_NAMES[type(node)]
-
-
-class Reader:
-    """Typed accessors over YAML nodes that record a diagnostic instead of raising."""
-
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
-
-    # -- containers ----------------------------------------------------------------------
-    def mapping(
-        self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-    ) -> dict[str, tuple[Node, Node]]:
-        if not isinstance(node, MappingNode):
-            self.ctx.error(node, f"{what} must be a mapping, not {_kind(node)}")
-            raise _Invalid
-        allowed = required + optional
-        out: dict[str, tuple[Node, Node]] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if key is None:
-                self.ctx.error(key_node, f"keys of {what} must be names")
-            elif key in out:
-                self.ctx.error(key_node, f"duplicate key '{key}' in {what}")
-            elif key not in allowed:
-                self.ctx.error(
-                    key_node,
-                    f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
-                    allowed=", ".join(allowed),
-                )
-            else:
-                out[key] = (key_node, value_node)
-        for key in required:
-            if key not in out:
-                self.ctx.error(node, f"missing required key '{key}' in {what}")
-        return out
-
-    def sequence(self, node: Node, what: str) -> list[Node]:
-        if not isinstance(node, SequenceNode):
-            self.ctx.error(node, f"{what} must be a list, not {_kind(node)}")
-            raise _Invalid
-        return list(node.value)
-
-    # -- scalars -------------------------------------------------------------------------
-    def _scalar(self, node: Node, what: str, expected: str) -> str:
-        if not isinstance(node, ScalarNode):
-            self.ctx.error(node, f"{what} must be {expected}, not {_kind(node)}")
-            raise _Invalid
-        return node.value
-
-    def string(self, node: Node, what: str) -> str:
-        return self._scalar(node, what, "a string")
-
-    def integer(self, node: Node, what: str, minimum: int | None = None) -> int:
-        text = self._scalar(node, what, "an integer")
-        if not _INT_RE.fullmatch(text.strip()):
-            self.ctx.error(
-                node,
-                f"{what} must be an integer, not '{text}'",
-                allowed="decimal, 0x hex, 0b binary, 0o octal; '_' separators",
-            )
-            raise _Invalid
-        value = int(text.strip().replace("_", ""), 0)
-        if minimum is not None and value < minimum:
-            self.ctx.error(node, f"{what} must be at least {minimum}, not {value}")
-            raise _Invalid
-        return value
-
-    def number(self, node: Node, what: str) -> float:
-        text = self._scalar(node, what, "a number").strip()
-        if _INT_RE.fullmatch(text):
-            return int(text.replace("_", ""), 0)
-        if text and _FLOAT_RE.fullmatch(text) and any(c.isdigit() for c in text):
-            return float(text.replace("_", ""))
-        self.ctx.error(node, f"{what} must be a number, not '{text}'")
-        raise _Invalid
-
-    def boolean(self, node: Node, what: str) -> bool:
-        text = self._scalar(node, what, "true or false").strip().lower()
-        if text in ("true", "yes", "on"):
-            return True
-        if text in ("false", "no", "off"):
-            return False
-        self.ctx.error(node, f"{what} must be true or false, not '{text}'", allowed="true, false")
-        raise _Invalid
-
-    def choice(self, node: Node, what: str, allowed: list[str]) -> str:
-        text = self._scalar(node, what, "one of " + ", ".join(allowed))
-        if text not in allowed:
-            self.ctx.error(
-                node,
-                f"{what} must be one of the allowed values, not '{text}'"
-                f"{did_you_mean(text, allowed)}",
-                allowed=", ".join(allowed),
-            )
-            raise _Invalid
-        return text
-
-    def optional(
-        self,
-        keys: dict[str, tuple[Node, Node]],
-        key: str,
-        read: Callable[..., Any],
-        *args: Any,
-        default: Any = None,
-    ) -> Any:
-        """``read(value_node, *args)`` if ``key`` is present and readable, else ``default``."""
-        if key not in keys:
-            return default
-        try:
-            return read(keys[key][1], *args)
-        except _Invalid:
-            return default
-
-
-def _each(nodes: list[Node], item: Callable[..., Any], *args: Any) -> list[Any]:
-    """``item(node, *args)`` for every node that can be read; diagnostics for the others."""
-    out = []
-    for n in nodes:
-        with contextlib.suppress(_Invalid):
-            out.append(item(n, *args))
-    return out
-
-
-def _compose(text: str, ctx: Context) -> Node | None:
-    try:
-        return yaml.compose(text, Loader=_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = (
-            SourceLoc(ctx.file, mark.line + 1, mark.column + 1)
-            if mark
-            else SourceLoc(ctx.file, 1, 1)
-        )
-        problem = exc.problem or "invalid YAML"
-        context = ""
-        if exc.context:
-            started = exc.context_mark
-            where = f" started at {started.line + 1}:{started.column + 1}" if started else ""
-            context = f" ({exc.context}{where})"
-        ctx.error(loc, f"YAML syntax error: {problem}{context}")
-    except yaml.YAMLError as exc:
-        ctx.error(SourceLoc(ctx.file, 1, 1), f"YAML error: {exc}")
-    return None
+# Former private names, kept for callers written against them.
+_Invalid = Invalid
+_compose = compose
 
 
 class Builder:
@@ -256,7 +70,7 @@ class Builder:
             top = r.mapping(
                 root, "the register map", ("device", "registers"), ("categories", "selectors")
             )
-        except _Invalid:
+        except Invalid:
             return None
         device = self.device(top["device"][1]) if "device" in top else None
         categories = self._list(top, "categories", "categories", self.category)
@@ -274,9 +88,9 @@ class Builder:
             return []
         try:
             nodes = self.r.sequence(keys[key][1], what)
-        except _Invalid:
+        except Invalid:
             return []
-        return _each(nodes, item)
+        return each(nodes, item)
 
     # -- device ----------------------------------------------------------------------------
     def device(self, node: Node) -> Device | None:
@@ -288,7 +102,7 @@ class Builder:
                 ("name", "vendor", "model", "clock_hz", "base_address"),
                 ("version", "description", "bus_width", "constants"),
             )
-        except _Invalid:
+        except Invalid:
             return None
         name = r.optional(k, "name", self.identifier, "device name", r"[A-Za-z_][A-Za-z0-9_]*")
         vendor = r.optional(k, "vendor", r.string, "device vendor", default="")
@@ -313,8 +127,8 @@ class Builder:
             try:
                 cnode = k["constants"][1]
                 if not isinstance(cnode, MappingNode):
-                    self.ctx.error(cnode, f"constants must be a mapping, not {_kind(cnode)}")
-                    raise _Invalid
+                    self.ctx.error(cnode, f"constants must be a mapping, not {kind_of(cnode)}")
+                    raise Invalid
                 for key_node, value_node in cnode.value:
                     c = self.constant(key_node, value_node)
                     if c is None:
@@ -322,7 +136,7 @@ class Builder:
                     if c.name in constants:
                         self.ctx.error(key_node, f"duplicate constant '{c.name}'")
                     constants[c.name] = c
-            except _Invalid:
+            except Invalid:
                 pass
         if None in (name, clock, base):
             return None
@@ -347,7 +161,7 @@ class Builder:
                 r.optional(k, "description", r.string, "description", default=""),
                 self.ctx.loc(key_node),
             )
-        except _Invalid:
+        except Invalid:
             return None
 
     # -- names -----------------------------------------------------------------------------
@@ -359,7 +173,7 @@ class Builder:
                 f"{what} '{text}' is not a valid name",
                 allowed=hint or f"names matching {pattern}",
             )
-            raise _Invalid
+            raise Invalid
         return text
 
     def genicam_name(self, node: Node, what: str) -> str:
@@ -371,7 +185,7 @@ class Builder:
         r = self.r
         k = r.mapping(node, "category", ("name",), ("description", "parent"))
         if "name" not in k:
-            raise _Invalid
+            raise Invalid
         return Category(
             self.genicam_name(k["name"][1], "category name"),
             r.optional(k, "description", r.string, "description", default=""),
@@ -383,7 +197,7 @@ class Builder:
         r = self.r
         k = r.mapping(node, what, ("name", "value"), ("description",))
         if "name" not in k or "value" not in k:
-            raise _Invalid
+            raise Invalid
         name = self.genicam_name(k["name"][1], f"{what} name")
         value = r.integer(k["value"][1], f"value of {what} {name}")
         return EnumValue(
@@ -394,7 +208,7 @@ class Builder:
         )
 
     def _enum_list(self, node: Node, what: str) -> tuple[EnumValue, ...]:
-        return tuple(_each(self.r.sequence(node, what), self.enum_value, what.rstrip("s")))
+        return tuple(each(self.r.sequence(node, what), self.enum_value, what.rstrip("s")))
 
     def selector(self, node: Node) -> Selector:
         r = self.r
@@ -405,7 +219,7 @@ class Builder:
             ("description", "visibility", "category"),
         )
         if "name" not in k or "values" not in k:
-            raise _Invalid
+            raise Invalid
         name = self.genicam_name(k["name"][1], "selector name")
         values = self._enum_list(k["values"][1], "selector values")
         selects: list[str] = []
@@ -416,9 +230,9 @@ class Builder:
                     try:
                         selects.append(r.string(n, "selected feature name"))
                         locs[n.value] = self.ctx.loc(n)
-                    except _Invalid:
+                    except Invalid:
                         pass
-            except _Invalid:
+            except Invalid:
                 pass
         self.selects_locs[name] = locs
         visibility = r.optional(k, "visibility", self._visibility, default=Visibility.BEGINNER)
@@ -440,7 +254,7 @@ class Builder:
         r = self.r
         k = r.mapping(node, "register", ("name", "address", "fields"), ("description", "array"))
         if "name" not in k:
-            raise _Invalid
+            raise Invalid
         name = self.identifier(
             k["name"][1],
             "register name",
@@ -453,12 +267,12 @@ class Builder:
         array = r.optional(k, "array", self.array, name)
         fields = []
         if "fields" in k:
-            with contextlib.suppress(_Invalid):
-                fields = _each(
+            with contextlib.suppress(Invalid):
+                fields = each(
                     r.sequence(k["fields"][1], f"fields of register {name}"), self.field, name
                 )
         if address is None:
-            raise _Invalid
+            raise Invalid
         return Register(
             name,
             address,
@@ -472,7 +286,7 @@ class Builder:
         r = self.r
         k = r.mapping(node, f"array of register {reg}", ("selector", "stride"), ("count",))
         if "selector" not in k or "stride" not in k:
-            raise _Invalid
+            raise Invalid
         selector = r.string(k["selector"][1], "array selector")
         stride = r.integer(k["stride"][1], f"stride of register {reg}", 1)
         count = r.optional(k, "count", r.integer, f"count of register {reg}", 1)
@@ -489,7 +303,7 @@ class Builder:
             msb = self.r.integer(node.value[0], f"{what} msb", 0)
             lsb = self.r.integer(node.value[1], f"{what} lsb", 0)
         else:
-            text = self.r._scalar(node, what, "a bit range")
+            text = self.r.scalar(node, what, "a bit range")
             m = _BITS_RE.fullmatch(text)
             if not m:
                 self.ctx.error(
@@ -497,18 +311,18 @@ class Builder:
                     f"{what} must be a bit range, not '{text}'",
                     allowed="'msb:lsb' such as 7:0, or a single bit such as 4",
                 )
-                raise _Invalid
+                raise Invalid
             msb = int(m.group(1))
             lsb = int(m.group(2)) if m.group(2) is not None else msb
         if msb < lsb:
             self.ctx.error(
                 node, f"{what} has msb {msb} below lsb {lsb}", allowed="msb:lsb with msb >= lsb"
             )
-            raise _Invalid
+            raise Invalid
         return msb, lsb
 
     def scale(self, node: Node) -> Scale:
-        text = self.r._scalar(node, "scale", "a scale")
+        text = self.r.scalar(node, "scale", "a scale")
         if text in ("raw", "cycles", "period"):
             return Scale(text)
         m = _SCALE_RE.fullmatch(text)
@@ -520,14 +334,14 @@ class Builder:
             f"{did_you_mean(text, ['raw', 'cycles', 'period'])}",
             allowed=", ".join(SCALES),
         )
-        raise _Invalid
+        raise Invalid
 
     def reset(self, node: Node, what: str) -> tuple[int, ...]:
         if isinstance(node, SequenceNode):
             values = tuple(self.r.integer(n, what, 0) for n in node.value)
             if not values:
                 self.ctx.error(node, f"{what} must not be an empty list")
-                raise _Invalid
+                raise Invalid
             return values
         return (self.r.integer(node, what, 0),)
 
@@ -540,7 +354,7 @@ class Builder:
             ("reset", "description", "unit", "scale", "min", "max", "enum", "feature"),
         )
         if "name" not in k:
-            raise _Invalid
+            raise Invalid
         name = self.identifier(
             k["name"][1],
             f"field name in register {reg}",
@@ -558,7 +372,7 @@ class Builder:
             if key in k:
                 self.field_locs[(reg, name, key)] = self.ctx.loc(k[key][1])
         if bits is None or access is None or reset is None:
-            raise _Invalid
+            raise Invalid
         return Field(
             name,
             bits[0],
@@ -581,7 +395,7 @@ class Builder:
             node, f"feature of {where}", ("name", "type", "category"), ("visibility", "locked")
         )
         if "name" not in k or "type" not in k or "category" not in k:
-            raise _Invalid
+            raise Invalid
         name = self.genicam_name(k["name"][1], "feature name")
         interface = Interface(
             r.choice(k["type"][1], f"type of feature {name}", [i.value for i in Interface])
@@ -604,7 +418,7 @@ def loads(text: str, filename: str = "<string>") -> RegisterMap:
     from .checks import check
 
     ctx = Context(filename, text.splitlines())
-    root = _compose(text, ctx)
+    root = compose(text, ctx)
     if root is None and not ctx.diagnostics:
         ctx.error(
             SourceLoc(filename, 1, 1),
