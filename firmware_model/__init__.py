@@ -1,0 +1,107 @@
+"""camtwin firmware model: register access layer, cycle-accurate and event-driven camera models.
+
+>>> from regmap import load
+>>> from firmware_model import RegisterBank, RegisterFile
+>>> rmap = load("regmap/camera.yaml")
+>>> cam = RegisterFile(rmap, RegisterBank(rmap))
+>>> cam.TriggerDelay = 250.0
+"""
+
+# ---- register access layer and behavioural models (firmware_model core) -------------------
+from .bank import AsyncBus, Bus, BusError, RegisterBank
+from .blocks import (
+    Acquisition,
+    Counters,
+    Debouncer,
+    EdgeDetector,
+    FrequencyConverter,
+    OutputRegister,
+    Synchroniser,
+    TriggerDelayFifo,
+)
+from .model import OUTPUT_SIGNALS, CameraModel, Event, Outputs
+from .registers import AsyncRegisterFile, FeatureValue, RegisterFile, UnknownNameError
+from .scenario import Scenario, ScenarioError, load_scenario, loads_scenario
+from .simulate import SIGNALS, Result, Write, simulate
+from .waves import plot_timing, to_wavejson
+
+__all__ = [
+    "OUTPUT_SIGNALS",
+    "SIGNALS",
+    "Acquisition",
+    "AsyncBus",
+    "AsyncRegisterFile",
+    "Bus",
+    "BusError",
+    "CameraModel",
+    "Counters",
+    "Debouncer",
+    "EdgeDetector",
+    "Event",
+    "FeatureValue",
+    "FrequencyConverter",
+    "OutputRegister",
+    "Outputs",
+    "RegisterBank",
+    "RegisterFile",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "Synchroniser",
+    "TriggerDelayFifo",
+    "UnknownNameError",
+    "Write",
+    "load_scenario",
+    "loads_scenario",
+    "plot_timing",
+    "simulate",
+    "to_wavejson",
+]
+# ---- end of core exports ---------------------------------------------------------------------
+
+# ---- electrical I/O model (firmware_model/electrical.py, docs/electrical.md) ---------------
+# Opto output Line0 waveform / opto input Line1 logic; appended by the electrical-model work.
+from .electrical import (
+    DEFAULT_DATA_PATH,
+    EdgeMeasurement,
+    Line1Issue,
+    Line1Result,
+    LogicEdge,
+    OptoIOData,
+    OptoOutputWaveform,
+    OptoTiming,
+    Transition,
+    levels_per_cycle,
+    line0_timing,
+    line0_waveform,
+    line1_logic,
+    line1_logic_from_points,
+    load_opto_data,
+    measure_edges,
+    measure_timing,
+    pin_edges_from_levels,
+    us_to_cycles,
+)
+
+__all__ += [
+    "DEFAULT_DATA_PATH",
+    "EdgeMeasurement",
+    "Line1Issue",
+    "Line1Result",
+    "LogicEdge",
+    "OptoIOData",
+    "OptoOutputWaveform",
+    "OptoTiming",
+    "Transition",
+    "levels_per_cycle",
+    "line0_timing",
+    "line0_waveform",
+    "line1_logic",
+    "line1_logic_from_points",
+    "load_opto_data",
+    "measure_edges",
+    "measure_timing",
+    "pin_edges_from_levels",
+    "us_to_cycles",
+]
+# ---- end of electrical exports ---------------------------------------------------------------

@@ -1,0 +1,458 @@
+"""Cycle-accurate behavioural model of the camera's I/O and trigger path.
+
+``CameraModel(rmap)`` owns a :class:`~firmware_model.bank.RegisterBank`; drive it with
+:class:`~firmware_model.registers.RegisterFile` between calls of :meth:`CameraModel.step`, one
+per clock cycle (docs/semantics.md).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from regmap import RegisterMap
+
+from .bank import RegisterBank
+from .blocks import (
+    Acquisition,
+    Counters,
+    Debouncer,
+    EdgeDetector,
+    FrequencyConverter,
+    OutputRegister,
+    Synchroniser,
+    TriggerDelayFifo,
+)
+
+__all__ = ["OUTPUT_SIGNALS", "CameraModel", "Event", "Outputs"]
+
+OUTPUT_SIGNALS = (
+    "frame_start",
+    "exposure_active",
+    "frame_trigger_wait",
+    "acquisition_active",
+    "line0_out",
+    "line2_o",
+    "line2_oe",
+    "line_status",
+)
+"""Signals recorded by the simulators; ``line_status`` is LineStatusAll (3 bits)."""
+
+
+class Outputs(NamedTuple):
+    """The model's outputs during one cycle."""
+
+    frame_start: int
+    exposure_active: int
+    frame_trigger_wait: int
+    acquisition_active: int
+    line0_out: int
+    line2_o: int
+    line2_oe: int
+    line_status: int
+
+
+class Event(NamedTuple):
+    """Something that happened in a cycle: ``frame_start``, ``overtrigger``, ``trigger_lost``,
+    ``acquisition_done``; ``selector`` is the trigger selector for lost triggers."""
+
+    cycle: int
+    kind: str
+    selector: str = ""
+
+
+def _debounce_constant(deb: Debouncer, x: int, n: int, cycles: int) -> None:
+    """Advance a debouncer ``cycles`` cycles with a constant input ``x`` (closed form)."""
+    if cycles <= 0:
+        return
+    if x == deb.y:
+        deb.c = 0
+    elif cycles >= max(1, n - deb.c):
+        deb.y = x
+        deb.c = 0
+    else:
+        deb.c += cycles
+
+
+class _Config:
+    """Register fields decoded once per register write (the hardware's view)."""
+
+    __slots__ = (
+        "acq_frame_count",
+        "acq_mode",
+        "exposure",
+        "fc_m",
+        "fc_q",
+        "fc_src",
+        "inv",
+        "line2_output",
+        "line_source",
+        "n1",
+        "n2",
+        "period",
+        "resulting_period",
+        "trig_act",
+        "trig_delay",
+        "trig_mode",
+        "trig_src",
+        "user",
+    )
+
+
+# Internal codes of the enumerations the hardware decodes (by name, so the map's values rule).
+_TRIGGER_SOURCES = {"Software": 0, "Line1": 1, "Line2": 2, "FrequencyConverter": 3}
+_LINE_SOURCES = {
+    "Off": 0,
+    "ExposureActive": 1,
+    "FrameTriggerWait": 2,
+    "AcquisitionActive": 3,
+    "UserOutput0": 4,
+    "UserOutput1": 5,
+    "UserOutput2": 6,
+    "FrequencyConverter": 7,
+}
+_ACQ_MODES = {"SingleFrame": 0, "MultiFrame": 1, "Continuous": 2}
+
+
+class CameraModel:
+    """The camera, one :meth:`step` per clock cycle, registers in :attr:`bank`."""
+
+    def __init__(self, rmap: RegisterMap) -> None:
+        self.rmap = rmap
+        self.bank = RegisterBank(rmap)
+        self.cycle = 0
+        """The cycle the next :meth:`step` simulates."""
+        self.sync = [Synchroniser(), Synchroniser()]  # Line1, Line2
+        self.debouncer = [Debouncer(), Debouncer()]
+        self.edges = [EdgeDetector(), EdgeDetector()]
+        self.converter = FrequencyConverter()
+        depth = rmap.constant("TriggerFifoDepth")
+        self.fifo = [TriggerDelayFifo(depth), TriggerDelayFifo(depth)]
+        self.acquisition = Acquisition()
+        self.counters = Counters()
+        self.line0 = OutputRegister()
+        self.line2_o = OutputRegister()
+        self.line2_oe = OutputRegister()
+        self.events: list[Event] = []
+        self._readout = rmap.constant("SensorReadoutTime")
+        self._fc_reset = False
+        self._fc_out = 0
+        self._cfg_version = -1
+        self._cfg = _Config()
+        self._resolve()
+        self.bank.write_hooks.append(self._on_write)
+        self.outputs = Outputs(0, 0, 0, 0, 0, 0, 0, 0)
+        self._cnt_cycle = -1
+        self._cnt_prev = (0, 0, 0)
+        self._decode()
+        self.bank.read_hook = self._drive_status
+
+    # -- register plumbing ----------------------------------------------------------------
+    def _resolve(self) -> None:
+        r = self.rmap
+        feat = r.feature
+        self._f = {name: feat(name) for name in r.features}
+        fc_regs = ("FC_CTRL", "FC_MULTIPLIER", "FC_DIVIDER")
+        self._fc_addrs = {
+            r.register(n).address_of(i) for n in fc_regs for i in range(r.register(n).count)
+        }
+        self._acq_ctrl = r.register("ACQ_CTRL").address
+        self._trig_ctrl = r.register("TRIGGER_CTRL")
+        self._ctr_ctrl = r.register("COUNTER_CTRL").address
+        self._evt = r.register("EVENT_STATUS").address
+        self._sw_mask = r.feature("TriggerSoftware")[1].mask
+        self._start_lsb = r.feature("AcquisitionStart")[1].lsb
+        self._stop_lsb = r.feature("AcquisitionStop")[1].lsb
+        self._reset_mask = r.feature("CounterReset")[1].mask
+        self._sw_addr = [self._trig_ctrl.address_of(k) for k in range(2)]
+        self._evt_bits = {
+            name: r.feature(name)[1]
+            for name in (
+                "EventOvertriggerStatus",
+                "EventTriggerLostStatus",
+                "EventAcquisitionDoneStatus",
+            )
+        }
+
+    def _on_write(self, addr: int, _old: int, _new: int) -> None:
+        if addr in self._fc_addrs:
+            self._fc_reset = True
+
+    def _field(self, name: str, index: int = 0) -> int:
+        reg, f = self._f[name]
+        return (self.bank.values[reg.address_of(index)] & f.mask) >> f.lsb
+
+    def _enum(self, name: str, index: int = 0) -> str | None:
+        return self._f[name][1].enum_name(self._field(name, index))
+
+    def _decode(self) -> _Config:
+        c = self._cfg
+        g = self._field
+        e = self._enum
+        c.inv = [g("LineInverter", i) for i in range(3)]
+        c.line2_output = int(e("LineMode", 2) == "Output")
+        # reserved LineSource values drive 0 (Off)
+        c.line_source = [_LINE_SOURCES.get(e("LineSource", i), 0) for i in range(3)]
+        c.n1 = g("LineDebouncerTime", 1)
+        c.n2 = g("LineDebouncerTime", 2)
+        c.user = [g("UserOutputValue", i) for i in range(3)]
+        c.fc_src = int(e("FrequencyConverterInputSource") == "Line2")
+        c.fc_m = g("FrequencyConverterMultiplier")
+        c.fc_q = g("FrequencyConverterDivider")
+        c.trig_mode = [int(e("TriggerMode", i) == "On") for i in range(2)]
+        # reserved TriggerSource values select nothing (-1)
+        c.trig_src = [_TRIGGER_SOURCES.get(e("TriggerSource", i), -1) for i in range(2)]
+        c.trig_act = [int(e("TriggerActivation", i) == "FallingEdge") for i in range(2)]
+        c.trig_delay = [g("TriggerDelay", i) for i in range(2)]
+        # a reserved AcquisitionMode value has no frame limit (as Continuous)
+        c.acq_mode = _ACQ_MODES.get(e("AcquisitionMode"), 2)
+        c.acq_frame_count = g("AcquisitionFrameCount")
+        c.exposure = g("ExposureTime")
+        p = max(c.exposure, self._readout)
+        if g("AcquisitionFrameRateEnable"):
+            p = max(p, g("AcquisitionFrameRate"))
+        c.period = p
+        c.resulting_period = p
+        self._cfg_version = self.bank.version
+        return c
+
+    def _drive_status(self) -> None:
+        """Drive the hardware-driven fields with their values in the last simulated cycle."""
+        bank = self.bank
+        f = self._f
+        o = self.outputs
+        cnt = self.counters
+        counts = (cnt.frames, cnt.lost, cnt.overtriggers)
+        if self._cnt_cycle == self.cycle - 1:  # updated by the last step: visible from the next
+            counts = self._cnt_prev
+        for name, v in (
+            ("AcquisitionActive", o.acquisition_active),
+            ("FrameTriggerWait", o.frame_trigger_wait),
+            ("ExposureActive", o.exposure_active),
+            ("LineStatusAll", o.line_status),
+            ("FrameCount", counts[0]),
+            ("TriggerLostCount", counts[1]),
+            ("OvertriggerCount", counts[2]),
+            ("ResultingFrameRate", self._cfg.resulting_period),
+        ):
+            reg, fld = f[name]
+            bank.hw_drive(reg.address, fld, v)
+        reg, fld = f["LineStatus"]
+        for i in range(3):
+            bank.hw_drive(reg.address_of(i), fld, o.line_status >> i & 1)
+
+    # -- simulation -----------------------------------------------------------------------
+    def step(self, line1_in: int = 0, line2_i: int = 0) -> Outputs:
+        """Simulate one clock cycle with the given input pin levels; return its outputs."""
+        t = self.cycle
+        bank = self.bank
+        bank.begin_cycle()
+        if self._fc_reset:
+            self.converter.reset()
+            self._fc_reset = False
+        c = self._cfg if self._cfg_version == bank.version else self._decode()
+        pulses = bank.pulses
+
+        # Input pipelines.
+        s1 = self.sync[0].step(1 if line1_in else 0)
+        s2 = self.sync[1].step(1 if line2_i else 0)
+        x1 = s1 ^ c.inv[1]
+        x2 = 0 if c.line2_output else s2 ^ c.inv[2]
+        y1 = self.debouncer[0].step(x1, c.n1)
+        y2 = self.debouncer[1].step(x2, c.n2)
+        rise1, fall1 = self.edges[0].step(y1)
+        rise2, fall2 = self.edges[1].step(y2)
+
+        # Frequency converter.
+        fc_edge = rise2 if c.fc_src else rise1
+        fc = self.converter.step(t, fc_edge, c.fc_m, c.fc_q)
+        self._fc_out = fc
+
+        # Trigger sources and delay FIFOs.
+        released = [0, 0]
+        lost_total = 0
+        for k in (0, 1):
+            src = c.trig_src[k]
+            if src == 0:
+                trig = 1 if pulses and pulses.get(self._sw_addr[k], 0) & self._sw_mask else 0
+            elif src == 1:
+                trig = fall1 if c.trig_act[k] else rise1
+            elif src == 2:
+                trig = fall2 if c.trig_act[k] else rise2
+            elif src == 3:
+                trig = fc
+            else:  # reserved TriggerSource values select nothing
+                trig = 0
+            if not c.trig_mode[k]:
+                trig = 0
+            rel, lost = self.fifo[k].step(t, trig, c.trig_delay[k])
+            released[k] = rel
+            if lost:
+                lost_total += 1
+                self.events.append(
+                    Event(t, "trigger_lost", "FrameStart" if k == 0 else "AcquisitionStart")
+                )
+
+        # Acquisition, frames and acceptance.
+        acq_pulses = pulses.get(self._acq_ctrl, 0) if pulses else 0
+        acq = self.acquisition
+        exposure_active = acq.exposure_active(t)
+        active, wait, frame_start, overtrigger, done = acq.step(
+            t,
+            acq_pulses >> self._start_lsb & 1,
+            acq_pulses >> self._stop_lsb & 1,
+            c.trig_mode[1],
+            released[1],
+            c.trig_mode[0],
+            released[0],
+            c.exposure,
+            c.period,
+            c.acq_mode,
+            c.acq_frame_count,
+        )
+        if frame_start:
+            exposure_active = 1 if c.exposure else 0
+            self.events.append(Event(t, "frame_start"))
+        if overtrigger:
+            self.events.append(Event(t, "overtrigger"))
+        if done:
+            self.events.append(Event(t + 1, "acquisition_done"))
+
+        # Output lines.
+        sources = (0, exposure_active, wait, active, c.user[0], c.user[1], c.user[2], fc)
+        line0 = self.line0.step(sources[c.line_source[0]] ^ c.inv[0])
+        line2_o = self.line2_o.step(sources[c.line_source[2]] ^ c.inv[2])
+        line2_oe = self.line2_oe.step(c.line2_output)
+        status2 = line2_o if c.line2_output else y2
+        line_status = line0 | (y1 << 1) | (status2 << 2)
+
+        out = Outputs(
+            frame_start, exposure_active, wait, active, line0, line2_o, line2_oe, line_status
+        )
+        self.outputs = out
+        counters = self.counters
+
+        # Counters and event bits (registers: visible from t+1).
+        f = self._evt_bits
+        counter_reset = 1 if pulses and pulses.get(self._ctr_ctrl, 0) & self._reset_mask else 0
+        if frame_start or lost_total or overtrigger or counter_reset:
+            self._cnt_prev = (counters.frames, counters.lost, counters.overtriggers)
+            self._cnt_cycle = t
+            counters.step(counter_reset, frame_start, lost_total, overtrigger)
+        if overtrigger:
+            bank.hw_set(self._evt, f["EventOvertriggerStatus"])
+        if lost_total:
+            bank.hw_set(self._evt, f["EventTriggerLostStatus"])
+        if done:
+            bank.hw_set(self._evt, f["EventAcquisitionDoneStatus"])
+        self.cycle = t + 1
+        return out
+
+    # -- idle detection for the event-driven simulator -----------------------------------
+    def next_activity(self) -> int | None:
+        """The first cycle ``>= self.cycle`` whose step can differ from an idle cycle.
+
+        Assumes the input pins keep the levels last sampled and no register is written. Until
+        that cycle the outputs stay :attr:`outputs`, and :meth:`skip` advances the state exactly.
+        None means never.
+        """
+        t = self.cycle
+        o = self.outputs
+        if o.frame_start or self._fc_out or self.bank.pulses_pending or self._fc_reset:
+            return t
+        c = self._cfg
+        if self._cfg_version != self.bank.version:
+            return t
+        acq = self.acquisition
+        if (
+            int(acq.state == 2) != o.acquisition_active
+            or acq.frame_trigger_wait(t) != o.frame_trigger_wait
+            or acq.exposure_active(t) != o.exposure_active
+        ):
+            return t
+        if self.line0.q != o.line0_out or self.line2_o.q != o.line2_o:
+            return t
+        if self.line2_oe.q != o.line2_oe:
+            return t
+        wake: int | None = None
+        for i in (0, 1):
+            sync = self.sync[i]
+            deb = self.debouncer[i]
+            edges = self.edges[i]
+            y = deb.y
+            if edges.y1 != y or edges.y2 != y:
+                return t
+            if i == 1 and c.line2_output:
+                x = 0  # the pin does not matter: the sync may settle while skipped
+            else:
+                x = sync.q2 ^ c.inv[i + 1]
+                if sync.q1 != sync.q2:
+                    # a new level in flight reaches x at t+1: cycle t must be idle
+                    if x != y or deb.c:
+                        return t
+                    n = c.n1 if i == 0 else c.n2
+                    u = t + 1 + max(1, n)  # y flips at the end of t + max(1, n), seen after
+                    if wake is None or u < wake:
+                        wake = u
+                    continue
+            if x != y:
+                # the debouncer flips y at the end of cycle t + max(0, n-1-c); skip through it
+                n = c.n1 if i == 0 else c.n2
+                u = t + max(1, n - deb.c)
+                if wake is None or u < wake:
+                    wake = u
+        m = self.converter.cycles_to_next_pulse(c.fc_m)
+        if m is not None:
+            u = t + m - 1
+            if wake is None or u < wake:
+                wake = u
+        for fifo in self.fifo:
+            u = fifo.next_release(t)
+            if u is not None and (wake is None or u < wake):
+                wake = u
+        if acq.state == 2:  # active
+            if acq.has_frame:
+                for u in (acq.t0 + acq.e, acq.t0 + acq.p - 1, acq.t0 + acq.p):
+                    if u >= t and (wake is None or u < wake):
+                        wake = u
+            if not c.trig_mode[0] and acq.frame_trigger_wait(t):
+                return t
+        return wake
+
+    def skip(self, cycles: int) -> None:
+        """Advance ``cycles`` idle cycles (only valid before :meth:`next_activity`)."""
+        if cycles <= 0:
+            return
+        c = self._cfg
+        self.bank.begin_cycle()
+        for i in (0, 1):
+            deb = self.debouncer[i]
+            sync = self.sync[i]
+            n = c.n1 if i == 0 else c.n2
+            if i == 1 and c.line2_output:
+                _debounce_constant(deb, 0, n, cycles)
+            else:
+                inv = c.inv[i + 1]
+                if sync.q1 == sync.q2:
+                    _debounce_constant(deb, sync.q2 ^ inv, n, cycles)
+                else:  # x is the old level for one cycle, then the new one
+                    _debounce_constant(deb, sync.q2 ^ inv, n, 1)
+                    _debounce_constant(deb, sync.q1 ^ inv, n, cycles - 1)
+            sync.q2 = sync.q1
+        self.converter.skip(cycles, c.fc_m)
+        self.cycle += cycles
+
+    def skip_sampling(self, line1_in: int, line2_i: int) -> None:
+        """Advance one idle cycle in which the pins are sampled at new levels.
+
+        Only valid when :meth:`next_activity` is later than this cycle: the new levels then
+        only enter the synchronisers during it.
+        """
+        self.skip(1)
+        self.sync[0].q1 = 1 if line1_in else 0
+        self.sync[1].q1 = 1 if line2_i else 0
+
+    def run(self, cycles: int, line1_in: int = 0, line2_i: int = 0) -> list[Outputs]:
+        """Step ``cycles`` cycles with constant input levels; return every cycle's outputs."""
+        if cycles < 0:
+            raise ValueError(f"cycles must be >= 0, not {cycles!r}")
+        return [self.step(line1_in, line2_i) for _ in range(cycles)]
