@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .model import SourceLoc
 
-__all__ = ["Diagnostic", "RegmapError", "did_you_mean"]
+__all__ = ["Diagnostic", "DiagnosticsError", "RegmapError", "did_you_mean"]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -47,8 +47,8 @@ class Diagnostic:
         return self.render()
 
 
-class RegmapError(Exception):
-    """A register map failed to compile; carries every diagnostic found."""
+class DiagnosticsError(Exception):
+    """An input file failed to compile; carries every diagnostic found, in source order."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = list(diagnostics)
@@ -58,3 +58,7 @@ class RegmapError(Exception):
         n = len(self.diagnostics)
         body = "\n".join(d.render() for d in self.diagnostics)
         return f"{body}\n{n} error{'s' if n != 1 else ''} found"
+
+
+class RegmapError(DiagnosticsError):
+    """A register map failed to compile."""
