@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a register map (default: the bundled camera): set up if needed, check the
-# map, and generate every artifact into build/<device>/.
+# map, generate every artifact into build/<device>/ and, for the camera, the timing report.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,4 +13,9 @@ echo "== camtwin check $regmap"
 camtwin check "$regmap"
 echo "== camtwin generate $regmap -o $out"
 camtwin generate "$regmap" -o "$out"
+# The timing spec names the camera's features: it runs on the bundled camera map.
+if [[ "$(realpath "$regmap")" == "$root/regmap/camera.yaml" ]]; then
+    echo "== camtwin timing specs/camera-timing.yaml --regmap $regmap -o $out/timing"
+    camtwin timing specs/camera-timing.yaml --regmap "$regmap" -o "$out/timing"
+fi
 echo "== done: artifacts in $out"

@@ -1,0 +1,110 @@
+"""``camtwin timing``: check a timing spec on the event-driven model and write its reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ._common import DEFAULT_REGMAP, CompileFailed, UsageError, load_regmap
+
+DEFAULT_SPEC = "specs/camera-timing.yaml"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "timing",
+        help="check a timing spec and write a timing report",
+        description="Evaluate every requirement of a timing spec on the event-driven firmware "
+        "model at the register map's clock, print a pass/fail table and write DIR/report.html "
+        "(self-contained), DIR/report.md and DIR/results.json. Exit status 0 when every "
+        "requirement passes, 1 when one fails or an input has errors, 2 on a usage error.",
+    )
+    p.add_argument(
+        "spec",
+        nargs="?",
+        default=DEFAULT_SPEC,
+        metavar="SPEC",
+        help=f"timing spec YAML file (default: {DEFAULT_SPEC})",
+    )
+    p.add_argument(
+        "--regmap",
+        default=DEFAULT_REGMAP,
+        metavar="REGMAP",
+        help=f"register map YAML file (default: {DEFAULT_REGMAP})",
+    )
+    p.add_argument(
+        "--rtl",
+        choices=("icarus", "verilator"),
+        help="also run every scenario on the RTL with this simulator and compare",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DIR",
+        type=Path,
+        help="output directory (created if missing)",
+    )
+    p.add_argument(
+        "--no-tables",
+        action="store_true",
+        help="skip the derived datasheet tables (faster)",
+    )
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from timingspec.engine import RtlUnavailable, rtl_backend
+    from timingspec.report import Progress, run_spec, summary_table, write_reports
+    from timingspec.spec import SpecError, load_spec
+
+    if args.output.exists() and not args.output.is_dir():
+        raise UsageError(f"output '{args.output}' exists and is not a directory")
+    spec_path = Path(args.spec)
+    if not spec_path.is_file():
+        raise UsageError(f"timing spec '{spec_path}' does not exist or is not a file")
+    try:
+        rmap = load_regmap(args.regmap)
+    except CompileFailed:
+        return 1
+    try:
+        spec = load_spec(spec_path, rmap)
+    except SpecError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        raise UsageError(f"cannot read timing spec '{spec_path}': {exc.strerror}") from None
+    rtl = None
+    if args.rtl:
+        try:
+            rtl = (args.rtl, rtl_backend(args.rtl))
+        except RtlUnavailable as exc:
+            raise UsageError(str(exc)) from None
+    progress = Progress(len(spec.requirements) + (0 if args.no_tables else 1))
+    try:
+        result = run_spec(
+            spec,
+            rmap,
+            str(args.regmap),
+            rtl=rtl,
+            progress=progress.step,
+            tables=not args.no_tables,
+        )
+    except ValueError as exc:
+        progress.finish()
+        raise UsageError(f"cannot evaluate {spec_path}: {exc}") from None
+    except KeyError as exc:
+        progress.finish()
+        raise UsageError(f"cannot evaluate {spec_path}: the register map lacks {exc}") from None
+    progress.finish()
+    print(summary_table(result))
+    try:
+        paths = write_reports(result, args.output)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report into '{args.output}': {exc.strerror}") from None
+    failed = result.failed
+    total = len(result.results)
+    print(f"{total} requirements: {total - len(failed)} passed, {len(failed)} failed")
+    print("reports: " + ", ".join(str(p) for p in paths))
+    return 1 if failed else 0

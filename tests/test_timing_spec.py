@@ -1,0 +1,388 @@
+"""The timing-spec loader: every diagnostic with its own bad fixture, units and expressions.
+
+Each fixture in ``tests/data/timing/bad/`` marks the offending line with ``# <- error``; the
+test checks that a diagnostic points at that line, at the column of the offending text, and says
+what is wrong (and, where useful, what is allowed).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from regmap import RegisterMap
+from timingspec.spec import SpecError, load_spec, loads_spec
+from timingspec.units import split_unit
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "tests" / "data" / "timing" / "bad"
+MARK = "# <- error"
+
+# fixture, text the caret must point at (on the marked line, or line_offset lines below),
+# regex the message must match, regex the "allowed" note must match (or None), line offset.
+CASES = [
+    (
+        "unknown_key",
+        "stimulis",
+        r"^unknown key 'stimulis' in requirement; did you mean 'stimulus'\?$",
+        r"config, stimulus",
+        0,
+    ),
+    (
+        "unknown_feature",
+        "TrigerDelay[FrameStart]",
+        r"^unknown feature 'TrigerDelay'; did you mean 'TriggerDelay'\?$",
+        None,
+        0,
+    ),
+    (
+        "unknown_selector_value",
+        "TriggerDelay[FrameStrat]",
+        r"^unknown TriggerSelector value 'FrameStrat' for TriggerDelay; "
+        r"did you mean 'FrameStart'\?$",
+        r"^FrameStart, AcquisitionStart$",
+        0,
+    ),
+    (
+        "missing_selector",
+        "TriggerDelay",
+        r"^feature 'TriggerDelay' is selected by TriggerSelector: write "
+        r"TriggerDelay\[FrameStart\]$",
+        r"TriggerDelay\[AcquisitionStart\]",
+        0,
+    ),
+    (
+        "unknown_enum",
+        "Line3",
+        r"^value of TriggerSource must be one of the allowed values, not 'Line3'; did you mean",
+        r"^Software, Line1, Line2, FrequencyConverter$",
+        0,
+    ),
+    (
+        "bad_unit",
+        "250 usec",
+        r"^unknown unit 'usec' in value of TriggerDelay; did you mean 'us'\?$",
+        r"time: s, ms, us",
+        0,
+    ),
+    (
+        "wrong_dimension",
+        "250 Hz",
+        r"^value of TriggerDelay must be a time, not 'Hz' \(frequency\)$",
+        r"time: s, ms, us",
+        0,
+    ),
+    (
+        "out_of_range",
+        "2 s",
+        r"^value of TriggerDelay must be between 0 us and 1000000 us, not 2 s$",
+        r"^0 us to 1000000 us$",
+        0,
+    ),
+    (
+        "read_only_feature",
+        "ResultingFrameRate",
+        r"^feature 'ResultingFrameRate' is read-only and cannot be configured$",
+        None,
+        0,
+    ),
+    ("missing_bound", "name", r"^missing required key 'bound' in requirement$", None, 0),
+    (
+        "empty_bound",
+        "{}",
+        r"^missing bound: give at least one of min, max or typ$",
+        r"min, max, typ",
+        0,
+    ),
+    ("tol_without_typ", "tol", r"^tol needs a typ value to be a tolerance around$", None, 0),
+    (
+        "bound_dimension",
+        "5 Hz",
+        r"^bound max must be a time, not 'Hz' \(frequency\)$",
+        r"time: s, ms",
+        0,
+    ),
+    (
+        "unknown_expression_name",
+        '"(FrameStartLatencyFix + 1) cycles"',
+        r"^in bound max: unknown name 'FrameStartLatencyFix'; "
+        r"did you mean 'FrameStartLatencyFixed'\?$",
+        r"map constants",
+        0,
+    ),
+    (
+        "unknown_measure_kind",
+        "latncy",
+        r"^measurement kind must be one of the allowed values, not 'latncy'; "
+        r"did you mean 'latency'\?$",
+        r"latency, jitter, min_pulse_width, rate, count, opto_output, max_trigger_rate",
+        0,
+    ),
+    (
+        "unknown_event",
+        "frame_strat",
+        r"^latency end event must be one of the allowed values, not 'frame_strat'; "
+        r"did you mean 'frame_start'\?$",
+        r"line0_ext.rise",
+        0,
+    ),
+    (
+        "measure_key_for_other_kind",
+        "figure",
+        r"^key 'figure' does not apply to a latency measurement$",
+        r"^kind, from, to, stat$",
+        0,
+    ),
+    (
+        "missing_pullup",
+        "line0_ext.rise",
+        r"^a latency measurement of the Line0 output voltage needs stimulus.line0_pullup$",
+        None,
+        0,
+    ),
+    (
+        "pullup_out_of_table",
+        "30 V",
+        r"^line0_pullup 30 V is outside the opto output's table$",
+        r"^5 V to 24 V$",
+        0,
+    ),
+    (
+        "yaml_syntax",
+        "measure",
+        r"^YAML syntax error: did not find expected ',' or '\}' "
+        r"\(while parsing a flow mapping started at 11:17\)$",
+        None,
+        1,
+    ),
+]
+
+
+def test_every_fixture_has_a_case() -> None:
+    assert sorted(p.stem for p in BAD.glob("*.yaml")) == sorted(c[0] for c in CASES)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "caret", "message", "allowed", "offset"), CASES, ids=[c[0] for c in CASES]
+)
+def test_bad_fixture_diagnostic(
+    camera_map: RegisterMap,
+    fixture: str,
+    caret: str,
+    message: str,
+    allowed: str | None,
+    offset: int,
+) -> None:
+    path = BAD / f"{fixture}.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    marked = next(i for i, line in enumerate(lines, 1) if MARK in line)
+    line_no = marked + offset
+    with pytest.raises(SpecError) as info:
+        load_spec(path, camera_map)
+    diags = [d for d in info.value.diagnostics if d.loc.line == line_no]
+    assert diags, f"no diagnostic on line {line_no}: {info.value.render()}"
+    d = next((d for d in diags if re.search(message, d.message)), None)
+    assert d is not None, info.value.render()
+    assert d.loc.file == str(path)
+    col = lines[line_no - 1].index(caret) + 1
+    assert d.loc.col == col
+    rendered = d.render()
+    assert rendered.startswith(f"{path}:{line_no}:{col}: error: ")
+    assert lines[line_no - 1] in rendered
+    caret_line = rendered.splitlines()[2]
+    assert caret_line.index("^") - caret_line.index("|") - 2 == col - 1
+    if allowed is None:
+        assert "allowed" not in rendered or d.allowed == ""
+    else:
+        assert re.search(allowed, d.allowed), d.allowed
+
+
+def test_errors_are_collected(camera_map: RegisterMap) -> None:
+    text = """spec: many
+requirements:
+  - name: a
+    config:
+      TrigerMode[FrameStart]: "On"
+      TriggerDelay[FrameStart]: 3 parsecs
+    stimulus: {line1: {edges: [100 us, 200 us]}}
+    measure: {kind: count, of: frames}
+    bound: {max: 1}
+  - name: b
+    measure: {kind: count, of: framez}
+    bound: {max: 1}
+"""
+    with pytest.raises(SpecError) as info:
+        loads_spec(text, camera_map, "many.yaml")
+    got = [(d.loc.line, d.message.split(";")[0]) for d in info.value.diagnostics]
+    assert got == [
+        (5, "unknown feature 'TrigerMode'"),
+        (6, "unknown unit 'parsecs' in value of TriggerDelay"),
+        (11, "counted event must be one of the allowed values, not 'framez'"),
+    ]
+    assert info.value.render().endswith("3 errors found")
+
+
+def test_duplicate_requirement(camera_map: RegisterMap) -> None:
+    text = """spec: dup
+requirements:
+  - {name: a, measure: {kind: count, of: frames}, bound: {max: 1}}
+  - {name: a, measure: {kind: count, of: frames}, bound: {max: 2}}
+"""
+    with pytest.raises(
+        SpecError,
+        match=r"dup.yaml:4:12: error: duplicate requirement 'a' "
+        r"\(first at dup.yaml:3:12\)",
+    ):
+        loads_spec(text, camera_map, "dup.yaml")
+
+
+def test_empty_spec(camera_map: RegisterMap) -> None:
+    with pytest.raises(SpecError, match=r"empty\.yaml:1:1: error: the timing spec is empty"):
+        loads_spec("", camera_map, "empty.yaml")
+
+
+def test_values_are_converted_with_the_map(camera_map: RegisterMap) -> None:
+    text = """spec: units
+defaults:
+  config:
+    ExposureTime: 100 us
+requirements:
+  - name: a
+    config:
+      TriggerDelay[FrameStart]: 1 s
+      LineDebouncerTime[Line1]: 1500
+      AcquisitionFrameRate: 50 Hz
+      TriggerMode[FrameStart]: "On"
+      LineInverter[Line1]: true
+      FrequencyConverterMultiplier[FrequencyConverter0]: 7
+    stimulus: {line1: {edges: [100 us, 200 us]}}
+    measure: {kind: latency, from: line1.rise, to: frame_start}
+    bound:
+      typ: ["(FrameStartLatencyFixed + LineDebouncerTime[Line1] + TriggerDelay[FrameStart]) cycles",
+            44.8 us]
+      tol: 0.5 %
+"""
+    spec = loads_spec(text, camera_map, "units.yaml")
+    (req,) = spec.requirements
+    raw = {s.key: s.raw for s in req.config}
+    # 125 MHz: 1 s = 125e6 cycles, 1500 µs = 187500, 100 µs = 12500; 50 Hz = 2.5e6-cycle period.
+    assert raw == {
+        "ExposureTime": 12_500,
+        "TriggerDelay[FrameStart]": 125_000_000,
+        "LineDebouncerTime[Line1]": 187_500,
+        "AcquisitionFrameRate": 2_500_000,
+        "TriggerMode[FrameStart]": 1,
+        "LineInverter[Line1]": 1,
+        "FrequencyConverterMultiplier[FrequencyConverter0]": 7,
+    }
+    # (3 + 187500 + 125e6) cycles of 8 ns, plus 44.8 µs; 0.5 % of that is the tolerance.
+    typ = (3 + 187_500 + 125_000_000) * 0.008 + 44.8
+    assert req.bound.typ is not None
+    assert req.bound.typ.value == pytest.approx(typ)
+    assert req.bound.limits() == pytest.approx((typ * 0.995, typ * 1.005))
+
+
+def test_requirement_config_overrides_defaults(camera_map: RegisterMap) -> None:
+    text = """spec: d
+defaults:
+  config: {ExposureTime: 100 us, AcquisitionMode: SingleFrame}
+requirements:
+  - name: a
+    config: {ExposureTime: 1 ms}
+    measure: {kind: count, of: frames}
+    bound: {max: 1}
+"""
+    (req,) = loads_spec(text, camera_map).requirements
+    assert {s.key: s.raw for s in req.config} == {"ExposureTime": 125_000, "AcquisitionMode": 0}
+
+
+def test_merge_keys_and_anchors(camera_map: RegisterMap) -> None:
+    text = """spec: m
+requirements:
+  - &base
+    name: a
+    measure: {kind: count, of: frames}
+    bound: {max: 1}
+  - {<<: *base, name: b, bound: {max: 2}}
+"""
+    a, b = loads_spec(text, camera_map).requirements
+    assert (a.name, b.name) == ("a", "b")
+    assert b.measure.kind == "count"
+    assert b.bound.max is not None and b.bound.max.value == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("250 us", ("250", "us")),
+        ("250us", ("250", "us")),
+        ("1.5e3 ns", ("1.5e3", "ns")),
+        ("(A + B) cycles", ("(A + B)", "cycles")),
+        ("20 - TriggerFifoDepth", ("20 - TriggerFifoDepth", "")),
+        ("3 parsecs", ("3", "parsecs")),
+        ("42", ("42", "")),
+    ],
+)
+def test_split_unit(text: str, expected: tuple[str, str]) -> None:
+    assert split_unit(text) == expected
+
+
+def test_bundled_spec_loads(camera_map: RegisterMap) -> None:
+    spec = load_spec(ROOT / "specs" / "camera-timing.yaml", camera_map)
+    names = [r.name for r in spec.requirements]
+    assert len(names) == len(set(names)) >= 30
+    kinds = {r.measure.kind for r in spec.requirements}
+    assert kinds == {
+        "latency",
+        "jitter",
+        "min_pulse_width",
+        "rate",
+        "count",
+        "opto_output",
+        "max_trigger_rate",
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "hz"),
+    [
+        ("ExposureTime: 100 us", 200.0),  # P = readout 625000 cycles = 5 ms
+        ("ExposureTime: 10 ms", 100.0),  # P = exposure 1.25e6 cycles
+        (
+            "{ExposureTime: 100 us, AcquisitionFrameRateEnable: true, AcquisitionFrameRate: 50 Hz}",
+            50.0,
+        ),  # P = the 2.5e6-cycle limit
+    ],
+)
+def test_read_only_feature_in_a_bound_is_read_from_the_model(
+    camera_map: RegisterMap, config: str, hz: float
+) -> None:
+    text = f"""spec: rf
+requirements:
+  - name: a
+    config: {config if config.startswith("{") else "{" + config + "}"}
+    measure: {{kind: count, of: frames}}
+    bound: {{typ: "(clock_hz / ResultingFrameRate) Hz", tol: 0}}
+"""
+    with pytest.raises(SpecError, match=r"bound typ must be a count"):
+        loads_spec(text, camera_map)
+    (req,) = loads_spec(
+        text.replace("count, of: frames", "rate, of: frame_start"), camera_map
+    ).requirements
+    assert req.bound.typ is not None and req.bound.typ.value == pytest.approx(hz)
+
+
+def test_shared_errors_are_reported_once(camera_map: RegisterMap) -> None:
+    text = """spec: once
+defaults:
+  config: {ExposureTme: 100 us}
+requirements:
+  - {name: a, measure: {kind: count, of: frames}, bound: {max: 1}}
+  - {name: b, measure: {kind: count, of: frames}, bound: {max: 1}}
+"""
+    with pytest.raises(SpecError) as info:
+        loads_spec(text, camera_map, "once.yaml")
+    assert [str(d.loc) for d in info.value.diagnostics] == ["once.yaml:3:12"]
+    assert "did you mean 'ExposureTime'" in info.value.diagnostics[0].message

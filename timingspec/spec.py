@@ -1,0 +1,964 @@
+"""Timing-spec files: the typed model and its loader with ``file:line:col`` diagnostics.
+
+A spec (``specs/*.yaml``, format in ``docs/timing.md``) lists named requirements, each with a
+configuration (feature values in user units), a stimulus, a measurement and a bound. The loader
+checks every name against the register map and reports every error at once, like the
+register-map compiler (it reuses :class:`regmap.diagnostics.Diagnostic` and ``yaml.compose``
+node positions).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from firmware_model import CameraModel, RegisterBank, RegisterFile
+from regmap import Access, Interface, RegisterMap, SourceLoc
+from regmap.diagnostics import Diagnostic, did_you_mean
+from regmap.loader import Context
+
+from .units import (
+    BASE_UNIT,
+    DIMENSION_UNITS,
+    UNITS,
+    ExpressionError,
+    Quantity,
+    evaluate,
+    split_unit,
+    to_base,
+)
+
+__all__ = [
+    "Bound",
+    "LineStimulus",
+    "Measure",
+    "Pulses",
+    "Requirement",
+    "Setting",
+    "Spec",
+    "SpecError",
+    "Stimulus",
+    "load_spec",
+    "loads_spec",
+]
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MEASURE_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    # kind: (required keys, optional keys, dimension of the result)
+    "latency": (("from", "to"), ("stat",), "time"),
+    "jitter": (("from", "to"), (), "time"),
+    "min_pulse_width": (("passes",), ("search",), "time"),
+    "rate": (("of",), ("after",), "frequency"),
+    "count": (("of",), (), "count"),
+    "opto_output": (("figure",), (), "time"),
+    "max_trigger_rate": (("search",), ("triggers",), "frequency"),
+}
+FROM_EVENTS = ("line1.rise", "line1.fall", "line1_input.rise", "line1_input.fall")
+SIGNALS = ("frame_start", "exposure_active", "frame_trigger_wait", "acquisition_active", "line0")
+TO_EVENTS = (
+    "frame_start",
+    *(f"{s}.{e}" for s in SIGNALS[1:] for e in ("rise", "fall")),
+    "line0_ext.rise",
+    "line0_ext.fall",
+)
+COUNTS = ("frames", "lost_triggers", "overtriggers", "line0.rise", "line0.fall")
+FIGURES = ("tR", "tF", "tDR", "tDF")
+STATS = ("max", "min", "mean")
+
+
+class SpecError(Exception):
+    """A timing spec failed to load; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """Every diagnostic, compiler style, and the error count."""
+        n = len(self.diagnostics)
+        body = "\n".join(d.render() for d in self.diagnostics)
+        return f"{body}\n{n} error{'s' if n != 1 else ''} found"
+
+
+# ---------------------------------------------------------------------------------------------
+# Model
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configured feature: ``TriggerDelay[FrameStart]: 250 us``."""
+
+    feature: str
+    selector: str | None
+    """Selector value (``FrameStart``) for a feature of a register array."""
+    value: Any
+    """User value: enum name, bool, int, or float in the feature's unit."""
+    raw: int
+    text: str
+
+    @property
+    def key(self) -> str:
+        """The spec's spelling of the feature and selector."""
+        return f"{self.feature}[{self.selector}]" if self.selector else self.feature
+
+
+@dataclass(frozen=True)
+class Pulses:
+    """A pulse train: ``count`` pulses of ``width`` every ``period`` from ``start`` (µs)."""
+
+    start_us: float
+    width_us: float
+    period_us: float
+    count: int
+
+    def edges(self) -> tuple[float, ...]:
+        """Edge times (µs), alternating rise and fall."""
+        out: list[float] = []
+        for i in range(self.count):
+            t = self.start_us + i * self.period_us
+            out += [t, t + self.width_us]
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class LineStimulus:
+    """An input line waveform: digital edges (µs, from low) or a pulse train, maybe as volts."""
+
+    edges_us: tuple[float, ...] = ()
+    pulses: Pulses | None = None
+    high_v: float | None = None
+    """With a voltage: drive the opto input with a trapezoid (electrical model)."""
+    low_v: float = 0.0
+    ramp_us: float = 1.0
+
+    @property
+    def is_voltage(self) -> bool:
+        """Whether the line is driven through the electrical model of the opto input."""
+        return self.high_v is not None
+
+    def edges(self) -> tuple[float, ...]:
+        """Edge times (µs), alternating from low."""
+        return self.pulses.edges() if self.pulses else self.edges_us
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """Inputs of a requirement's scenario."""
+
+    line1: LineStimulus | None = None
+    phases: int = 1
+    """Successive input pulses are shifted by ``i mod phases / phases`` of a clock cycle."""
+    duration_us: float | None = None
+    acquisition: bool = True
+    line0_pullup_v: float | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What to measure: a kind and its parameters (event names, search range...)."""
+
+    kind: str
+    params: dict[str, Any]
+    dimension: str
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Limits in base units (µs, Hz, V, count); ``tol`` around ``typ``."""
+
+    min: Quantity | None = None
+    max: Quantity | None = None
+    typ: Quantity | None = None
+    tol: Quantity | None = None
+    text: dict[str, str] = field(default_factory=dict)
+    """The bounds as written in the spec (expressions included)."""
+
+    @property
+    def tol_abs(self) -> float:
+        """The tolerance in base units (a percentage is taken of ``typ``)."""
+        if self.tol is None:
+            return 0.0
+        if self.tol.dimension == "percent":
+            return abs(self.typ.value if self.typ else 0.0) * self.tol.value / 100
+        return self.tol.value
+
+    def limits(self) -> tuple[float, float]:
+        """The accepted interval ``[lo, hi]``."""
+        lo, hi = -math.inf, math.inf
+        if self.typ is not None:
+            lo, hi = self.typ.value - self.tol_abs, self.typ.value + self.tol_abs
+        if self.min is not None:
+            lo = max(lo, self.min.value)
+        if self.max is not None:
+            hi = min(hi, self.max.value)
+        return lo, hi
+
+    def margin(self, measured: float) -> float:
+        """Distance to the nearest limit; negative when violated."""
+        lo, hi = self.limits()
+        return min(measured - lo, hi - measured)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A named timing requirement."""
+
+    name: str
+    title: str
+    source: str
+    config: tuple[Setting, ...]
+    stimulus: Stimulus
+    measure: Measure
+    bound: Bound
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A loaded timing spec, checked against one register map."""
+
+    name: str
+    description: str
+    requirements: tuple[Requirement, ...]
+    file: str
+    clock_hz: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Loader
+# ---------------------------------------------------------------------------------------------
+
+
+class _Invalid(Exception):
+    """Internal: a node could not be read; its diagnostic is recorded."""
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        return f"'{node.value}'" if node.value else "nothing"
+    return "a mapping" if isinstance(node, MappingNode) else "a list"
+
+
+_KEY_RE = re.compile(r"([A-Za-z_]\w*)(?:\[([A-Za-z_]\w*)\])?")
+
+
+class _Loader:
+    """Builds a :class:`Spec` from YAML nodes, recording diagnostics."""
+
+    def __init__(self, ctx: Context, rmap: RegisterMap):
+        self.ctx = ctx
+        self.rmap = rmap
+        self.regs = RegisterFile(rmap, RegisterBank(rmap))
+
+    # -- generic readers -----------------------------------------------------------------
+    def err(self, node: Node, message: str, allowed: str = "") -> None:
+        self.ctx.error(node, message, allowed)
+
+    def mapping(
+        self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> dict[str, tuple[Node, Node]]:
+        if not isinstance(node, MappingNode):
+            self.err(node, f"{what} must be a mapping, not {_kind(node)}")
+            raise _Invalid
+        allowed = required + optional
+        out: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in self.pairs(node):
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key is None:
+                self.err(key_node, f"keys of {what} must be names")
+            elif key in out:
+                self.err(key_node, f"duplicate key '{key}' in {what}")
+            elif key not in allowed:
+                self.err(
+                    key_node,
+                    f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                    allowed=", ".join(allowed),
+                )
+            else:
+                out[key] = (key_node, value_node)
+        missing = [k for k in required if k not in out]
+        for key in missing:
+            self.err(node, f"missing required key '{key}' in {what}")
+        return out
+
+    def pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
+        """Key/value node pairs with YAML merge keys (``<<: *anchor``) applied."""
+        explicit: list[tuple[Node, Node]] = []
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for src in sources:
+                    if isinstance(src, MappingNode):
+                        merged += self.pairs(src)
+                    else:
+                        self.err(src, f"a merge key ('<<') needs a mapping, not {_kind(src)}")
+            else:
+                explicit.append((key_node, value_node))
+        own = {k.value for k, _v in explicit if isinstance(k, ScalarNode)}
+        return [p for p in merged if p[0].value not in own] + explicit
+
+    def scalar(self, node: Node, what: str, expected: str) -> str:
+        if not isinstance(node, ScalarNode):
+            self.err(node, f"{what} must be {expected}, not {_kind(node)}")
+            raise _Invalid
+        return node.value
+
+    def string(self, node: Node, what: str) -> str:
+        return self.scalar(node, what, "a string")
+
+    def integer(self, node: Node, what: str, minimum: int = 0) -> int:
+        text = self.scalar(node, what, "an integer").strip().replace("_", "")
+        if not re.fullmatch(r"[+-]?\d+", text):
+            self.err(node, f"{what} must be an integer, not '{node.value}'")
+            raise _Invalid
+        value = int(text)
+        if value < minimum:
+            self.err(node, f"{what} must be at least {minimum}, not {value}")
+            raise _Invalid
+        return value
+
+    def boolean(self, node: Node, what: str) -> bool:
+        text = self.scalar(node, what, "true or false").strip().lower()
+        if text in ("true", "yes", "on"):
+            return True
+        if text in ("false", "no", "off"):
+            return False
+        self.err(node, f"{what} must be true or false, not '{node.value}'", "true, false")
+        raise _Invalid
+
+    def choice(self, node: Node, what: str, allowed: tuple[str, ...]) -> str:
+        text = self.scalar(node, what, "one of " + ", ".join(allowed))
+        if text not in allowed:
+            self.err(
+                node,
+                f"{what} must be one of the allowed values, not '{text}'"
+                f"{did_you_mean(text, allowed)}",
+                allowed=", ".join(allowed),
+            )
+            raise _Invalid
+        return text
+
+    def opt(
+        self, keys: dict, key: str, read: Callable[..., Any], *args: Any, default: Any = None
+    ) -> Any:
+        if key not in keys:
+            return default
+        try:
+            return read(keys[key][1], *args)
+        except _Invalid:
+            return default
+
+    # -- quantities ----------------------------------------------------------------------
+    def quantity(
+        self,
+        node: Node,
+        what: str,
+        dimensions: tuple[str, ...],
+        lookup: Callable[[str, str | None], float] | None = None,
+        default_unit: str | None = None,
+    ) -> Quantity:
+        """A number with a unit, e.g. ``250 us``; with ``lookup``, ``(expr) cycles`` too.
+
+        A list of quantities is their sum (``[(3 + D) cycles, 44.8 us]``).
+        """
+        if isinstance(node, SequenceNode) and lookup is not None:
+            parts = [self.quantity(n, what, dimensions, lookup, default_unit) for n in node.value]
+            if not parts:
+                self.err(node, f"{what} must not be an empty list")
+                raise _Invalid
+            dims = {p.dimension for p in parts}
+            if len(dims) > 1:
+                self.err(node, f"{what} adds quantities of different kinds: {', '.join(dims)}")
+                raise _Invalid
+            return Quantity(sum(p.value for p in parts), parts[0].dimension, parts[0].unit)
+        text = self.scalar(node, what, "a quantity such as '250 us'").strip()
+        num, unit = split_unit(text)
+        allowed_units = "; ".join(f"{d}: {DIMENSION_UNITS[d]}" for d in dimensions)
+        if unit and unit not in UNITS:
+            self.err(
+                node,
+                f"unknown unit '{unit}' in {what}{did_you_mean(unit, list(UNITS))}",
+                allowed=allowed_units,
+            )
+            raise _Invalid
+        if not unit and default_unit is not None:
+            unit = default_unit
+        if not unit and "count" not in dimensions and re.fullmatch(r"[+-]?0+(\.0*)?", num):
+            return Quantity(0.0, dimensions[0], BASE_UNIT[dimensions[0]])  # 0 needs no unit
+        dimension = UNITS[unit].dimension if unit else "count"
+        if dimension not in dimensions:
+            expected = " or ".join(dimensions)
+            got = f"'{unit}' ({dimension})" if unit else "no unit (a count)"
+            self.err(node, f"{what} must be a {expected}, not {got}", allowed=allowed_units)
+            raise _Invalid
+        try:
+            value = float(num.replace("_", ""))
+        except ValueError:
+            if lookup is None:
+                self.err(node, f"{what} must be a number with a unit, not '{text}'")
+                raise _Invalid from None
+            try:
+                value = evaluate(num, lookup)
+            except ExpressionError as exc:
+                hint = ""
+                if exc.name:
+                    hint = did_you_mean(exc.name, self._expression_names())
+                self.err(node, f"in {what}: {exc}{hint}", allowed=self._expression_help())
+                raise _Invalid from None
+        if not math.isfinite(value):
+            self.err(node, f"{what} must be finite, not {value}")
+            raise _Invalid
+        base = to_base(value, unit, self.rmap.clock_hz) if unit else value
+        return Quantity(base, dimension, unit or BASE_UNIT[dimension])
+
+    def _expression_names(self) -> list[str]:
+        return ["clock_hz", *self.rmap.device.constants, *self.rmap.features]
+
+    @staticmethod
+    def _expression_help() -> str:
+        return (
+            "map constants (FrameStartLatencyFixed...), clock_hz, features as raw values "
+            "(TriggerDelay[FrameStart]; read-only ones as the configured model drives them), "
+            "+ - * /, max, min, ceil, floor, round"
+        )
+
+    # -- spec ----------------------------------------------------------------------------
+    def spec(self, root: Node) -> Spec | None:
+        try:
+            top = self.mapping(
+                root, "the timing spec", ("spec", "requirements"), ("description", "defaults")
+            )
+        except _Invalid:
+            return None
+        name = self.opt(top, "spec", self.string, "spec name", default="")
+        description = self.opt(top, "description", self.string, "description", default="")
+        defaults: list[tuple[Node, Node]] = []
+        if "defaults" in top:
+            try:
+                d = self.mapping(top["defaults"][1], "defaults", (), ("config",))
+                if "config" in d:
+                    defaults = self._config_pairs(d["config"][1])
+            except _Invalid:
+                pass
+        reqs: list[Requirement] = []
+        seen: dict[str, SourceLoc] = {}
+        if "requirements" in top:
+            try:
+                nodes = self._sequence(top["requirements"][1], "requirements")
+            except _Invalid:
+                nodes = []
+            if (
+                "requirements" in top
+                and not nodes
+                and isinstance(top["requirements"][1], SequenceNode)
+            ):
+                self.err(top["requirements"][1], "requirements must not be empty")
+            for n in nodes:
+                try:
+                    r = self.requirement(n, defaults)
+                except _Invalid:
+                    continue
+                if r.name in seen:
+                    self.ctx.error(
+                        r.loc or seen[r.name],
+                        f"duplicate requirement '{r.name}' (first at {seen[r.name]})",
+                    )
+                else:
+                    seen[r.name] = r.loc  # type: ignore[assignment]
+                    reqs.append(r)
+        return Spec(name, description, tuple(reqs), self.ctx.file, self.rmap.clock_hz)
+
+    def _sequence(self, node: Node, what: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            self.err(node, f"{what} must be a list, not {_kind(node)}")
+            raise _Invalid
+        return list(node.value)
+
+    def _config_pairs(self, node: Node) -> list[tuple[Node, Node]]:
+        if not isinstance(node, MappingNode):
+            self.err(node, f"config must be a mapping of feature to value, not {_kind(node)}")
+            raise _Invalid
+        return self.pairs(node)
+
+    def requirement(self, node: Node, defaults: list[tuple[Node, Node]]) -> Requirement:
+        k = self.mapping(
+            node,
+            "requirement",
+            ("name", "measure", "bound"),
+            ("title", "source", "config", "stimulus"),
+        )
+        if "name" not in k:
+            raise _Invalid
+        name = self.string(k["name"][1], "requirement name")
+        if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
+            self.err(
+                k["name"][1],
+                f"requirement name '{name}' is not a valid name",
+                "letters, digits, '-', '_', '.'",
+            )
+        loc = self.ctx.loc(k["name"][1])
+        pairs = list(defaults)
+        if "config" in k:
+            with contextlib.suppress(_Invalid):
+                pairs += self._config_pairs(k["config"][1])
+        config = self.config(pairs)
+        raw = {(s.feature, s.selector): s.raw for s in config}
+        stimulus = self.opt(k, "stimulus", self.stimulus, default=Stimulus())
+        measure = self.opt(k, "measure", self.measure)
+        bound = None
+        if measure is not None and "bound" in k:
+            bound = self.opt(k, "bound", self.bound, measure.dimension, raw)
+        if measure is not None:
+            self._check_measure(k["measure"][1], measure, stimulus, config)
+        if measure is None or bound is None or stimulus is None:
+            raise _Invalid
+        return Requirement(
+            name,
+            self.opt(k, "title", self.string, "title", default=name),
+            self.opt(k, "source", self.string, "source", default=""),
+            tuple(config),
+            stimulus,
+            measure,
+            bound,
+            loc,
+        )
+
+    # -- configuration -------------------------------------------------------------------
+    def config(self, pairs: list[tuple[Node, Node]]) -> list[Setting]:
+        # Later entries (the requirement's own) override earlier ones (the defaults).
+        by_key: dict[tuple[str, str | None], Setting] = {}
+        for key_node, value_node in pairs:
+            try:
+                s = self.setting(key_node, value_node)
+            except _Invalid:
+                continue
+            by_key.pop((s.feature, s.selector), None)
+            by_key[(s.feature, s.selector)] = s
+        return list(by_key.values())
+
+    def setting(self, key_node: Node, value_node: Node) -> Setting:
+        text = self.scalar(key_node, "feature name", "a feature name")
+        m = _KEY_RE.fullmatch(text.strip())
+        if not m:
+            self.err(
+                key_node,
+                f"'{text}' is not a feature name",
+                "Feature or Feature[SelectorValue], e.g. TriggerDelay[FrameStart]",
+            )
+            raise _Invalid
+        name, sel_value = m.group(1), m.group(2)
+        features = self.rmap.features
+        if name not in features:
+            choices = list(features) + [s.name for s in self.rmap.selectors]
+            extra = ""
+            if name in [s.name for s in self.rmap.selectors]:
+                extra = f"; {name} is a selector: write Feature[Value] instead"
+            else:
+                extra = did_you_mean(name, choices)
+            self.err(key_node, f"unknown feature '{name}'{extra}")
+            raise _Invalid
+        reg, f = features[name]
+        iface = f.feature.interface if f.feature else Interface.INTEGER
+        if iface is Interface.COMMAND or f.access is Access.PULSE:
+            self.err(key_node, f"feature '{name}' is a command and cannot be configured")
+            raise _Invalid
+        if not f.access.writable:
+            self.err(key_node, f"feature '{name}' is read-only and cannot be configured")
+            raise _Invalid
+        selector = None
+        if reg.array is not None:
+            sel = self.rmap.selector(reg.array.selector)
+            values = [v.name for v in sel.values]
+            if sel_value is None:
+                self.err(
+                    key_node,
+                    f"feature '{name}' is selected by {sel.name}: write {name}[{values[0]}]",
+                    allowed=", ".join(f"{name}[{v}]" for v in values),
+                )
+                raise _Invalid
+            if sel_value not in values:
+                self.err(
+                    key_node,
+                    f"unknown {sel.name} value '{sel_value}' for {name}"
+                    f"{did_you_mean(sel_value, values)}",
+                    allowed=", ".join(values),
+                )
+                raise _Invalid
+            selector = sel_value
+        elif sel_value is not None:
+            self.err(key_node, f"feature '{name}' has no selector; write {name}")
+            raise _Invalid
+        value = self.feature_value(value_node, name, f, iface)
+        numeric = iface in (Interface.INTEGER, Interface.FLOAT)
+        if numeric and f.min is not None and f.max is not None and not (f.min <= value <= f.max):
+            unit = f" {f.unit}" if f.unit else ""
+            self.err(
+                value_node,
+                f"value of {name} must be between {f.min:.15g}{unit} and {f.max:.15g}{unit}, "
+                f"not {value_node.value}",
+                allowed=f"{f.min:.15g}{unit} to {f.max:.15g}{unit}",
+            )
+            raise _Invalid
+        try:
+            raw = self.regs.to_raw(name, value)
+        except (ValueError, TypeError) as exc:
+            self.err(value_node, f"{exc}")
+            raise _Invalid from None
+        return Setting(name, selector, value, raw, value_node.value)
+
+    def feature_value(self, node: Node, name: str, f: Any, iface: Interface) -> Any:
+        if iface is Interface.ENUMERATION:
+            names = tuple(e.name for e in f.enum)
+            return self.choice(node, f"value of {name}", names)
+        if iface is Interface.BOOLEAN:
+            return self.boolean(node, f"value of {name}")
+        unit = f.unit or ""
+        if unit in ("us", "µs"):
+            q = self.quantity(node, f"value of {name}", ("time",), default_unit="us")
+            return q.value
+        if unit == "Hz":
+            q = self.quantity(node, f"value of {name}", ("frequency",), default_unit="Hz")
+            return q.value
+        q = self.quantity(node, f"value of {name}", ("count",))
+        if iface is Interface.INTEGER:
+            if not float(q.value).is_integer():
+                self.err(node, f"value of {name} must be an integer, not '{node.value}'")
+                raise _Invalid
+            return int(q.value)
+        return q.value
+
+    # -- stimulus ------------------------------------------------------------------------
+    def stimulus(self, node: Node) -> Stimulus:
+        k = self.mapping(
+            node, "stimulus", (), ("line1", "phases", "duration", "acquisition", "line0_pullup")
+        )
+        line1 = self.opt(k, "line1", self.line)
+        phases = self.opt(k, "phases", self.integer, "phases", 1, default=1)
+        duration = self.opt(k, "duration", self.quantity, "duration", ("time",))
+        pullup = self.opt(k, "line0_pullup", self.quantity, "line0_pullup", ("voltage",))
+        if pullup is not None:
+            self._check_pullup(k["line0_pullup"][1], pullup.value)
+        return Stimulus(
+            line1,
+            phases,
+            duration.value if duration else None,
+            self.opt(k, "acquisition", self.boolean, "acquisition", default=True),
+            pullup.value if pullup else None,
+        )
+
+    def _check_pullup(self, node: Node, volts: float) -> None:
+        from firmware_model.electrical import load_opto_data
+
+        data = load_opto_data()
+        if not data.pullup_v_min <= volts <= data.pullup_v_max:
+            self.err(
+                node,
+                f"line0_pullup {volts:g} V is outside the opto output's table",
+                allowed=f"{data.pullup_v_min:g} V to {data.pullup_v_max:g} V",
+            )
+
+    def line(self, node: Node) -> LineStimulus:
+        k = self.mapping(node, "line1 stimulus", (), ("edges", "pulses", "voltage"))
+        if ("edges" in k) == ("pulses" in k):
+            self.err(node, "line1 stimulus needs exactly one of 'edges' or 'pulses'")
+            raise _Invalid
+        edges: tuple[float, ...] = ()
+        pulses = None
+        if "edges" in k:
+            nodes = self._sequence(k["edges"][1], "edges")
+            qs = [self.quantity(n, "edge time", ("time",)).value for n in nodes]
+            for i in range(1, len(qs)):
+                if qs[i] <= qs[i - 1]:
+                    self.err(nodes[i], "edge times must increase")
+                    raise _Invalid
+            edges = tuple(qs)
+        else:
+            pulses = self.pulses(k["pulses"][1])
+        high = None
+        low, ramp = 0.0, 1.0
+        if "voltage" in k:
+            v = self.mapping(k["voltage"][1], "line1 voltage", ("high",), ("low", "ramp"))
+            hq = self.opt(v, "high", self.quantity, "high", ("voltage",))
+            high = hq.value if hq else None
+            lq = self.opt(v, "low", self.quantity, "low", ("voltage",))
+            low = lq.value if lq else 0.0
+            rq = self.opt(v, "ramp", self.quantity, "ramp", ("time",))
+            ramp = rq.value if rq else 1.0
+            if high is None:
+                raise _Invalid
+        return LineStimulus(edges, pulses, high, low, ramp)
+
+    def pulses(self, node: Node) -> Pulses:
+        k = self.mapping(node, "pulses", ("width", "period", "count"), ("start",))
+        start = self.opt(k, "start", self.quantity, "start", ("time",))
+        width = self.opt(k, "width", self.quantity, "width", ("time",))
+        period = self.opt(k, "period", self.quantity, "period", ("time",))
+        count = self.opt(k, "count", self.integer, "count", 1)
+        if None in (width, period, count):
+            raise _Invalid
+        if not 0 < width.value < period.value:
+            self.err(k["width"][1], "pulse width must be positive and shorter than the period")
+            raise _Invalid
+        return Pulses(start.value if start else 100.0, width.value, period.value, count)
+
+    # -- measurement and bound ----------------------------------------------------------
+    def measure(self, node: Node) -> Measure:
+        k0 = self.mapping(
+            node,
+            "measure",
+            ("kind",),
+            tuple(sorted({key for r, o, _d in MEASURE_KINDS.values() for key in r + o})),
+        )
+        if "kind" not in k0:
+            raise _Invalid
+        kind = self.choice(k0["kind"][1], "measurement kind", tuple(MEASURE_KINDS))
+        required, optional, dimension = MEASURE_KINDS[kind]
+        for key, (key_node, _v) in k0.items():
+            if key != "kind" and key not in required + optional:
+                self.err(
+                    key_node,
+                    f"key '{key}' does not apply to a {kind} measurement",
+                    allowed=", ".join(("kind", *required, *optional)),
+                )
+        for key in required:
+            if key not in k0:
+                self.err(node, f"missing required key '{key}' in a {kind} measurement")
+        if any(key not in k0 for key in required):
+            raise _Invalid
+        p: dict[str, Any] = {}
+        v = {key: val for key, (_k, val) in k0.items()}
+        if kind in ("latency", "jitter"):
+            p["from"] = self.choice(v["from"], "latency start event", FROM_EVENTS)
+            p["to"] = self.choice(v["to"], "latency end event", TO_EVENTS)
+            p["stat"] = self.opt(k0, "stat", self.choice, "statistic", STATS, default="max")
+        elif kind == "min_pulse_width":
+            p["passes"] = self.choice(v["passes"], "event a passing pulse makes", TO_EVENTS)
+            p["search"] = self._range(k0, "search", (1.0, 10_000.0))
+        elif kind == "rate":
+            p["of"] = self.choice(v["of"], "counted edge", TO_EVENTS)
+            after = self.opt(k0, "after", self.quantity, "after", ("time",))
+            p["after_us"] = after.value if after else 0.0
+        elif kind == "count":
+            p["of"] = self.choice(v["of"], "counted event", COUNTS)
+        elif kind == "opto_output":
+            p["figure"] = self.choice(v["figure"], "opto output figure", FIGURES)
+        elif kind == "max_trigger_rate":
+            p["search"] = self._range(k0, "search", (1.0, 1e6))
+            p["triggers"] = self.opt(k0, "triggers", self.integer, "triggers", 2, default=8)
+        if any(val is None for val in p.values()):
+            raise _Invalid
+        return Measure(kind, p, dimension)
+
+    def _range(self, k: dict, key: str, default: tuple[float, float]) -> tuple[float, float]:
+        if key not in k:
+            return default
+        node = k[key][1]
+        nodes = self._sequence(node, f"{key} range")
+        if len(nodes) != 2:
+            self.err(node, f"{key} range must be [lowest, highest]")
+            raise _Invalid
+        lo = self.quantity(nodes[0], f"{key} range start", ("time",)).value
+        hi = self.quantity(nodes[1], f"{key} range end", ("time",)).value
+        if not 0 < lo < hi:
+            self.err(node, f"{key} range must satisfy 0 < lowest < highest")
+            raise _Invalid
+        return lo, hi
+
+    def _check_measure(
+        self, node: Node, m: Measure, stim: Stimulus | None, config: list[Setting]
+    ) -> None:
+        if stim is None:
+            return
+        needs_line1 = m.kind in ("latency", "jitter", "min_pulse_width", "max_trigger_rate")
+        if needs_line1 and stim.line1 is None:
+            self.err(node, f"a {m.kind} measurement needs a line1 stimulus")
+        if (
+            m.kind in ("min_pulse_width", "max_trigger_rate")
+            and stim.line1 is not None
+            and (stim.line1.pulses is None)
+        ):
+            self.err(node, f"a {m.kind} measurement needs a line1 'pulses' stimulus")
+        ext_keys = [k for k, x in m.params.items() if str(x).startswith("line0_ext")]
+        if (m.kind == "opto_output" or ext_keys) and stim.line0_pullup_v is None:
+            where = _value_of(node, ext_keys[0] if ext_keys else "kind")
+            self.err(
+                where,
+                f"a {m.kind} measurement of the Line0 output voltage needs stimulus.line0_pullup",
+            )
+        if str(m.params.get("from", "")).startswith("line1_input") and not (
+            stim.line1 and stim.line1.is_voltage
+        ):
+            self.err(_value_of(node, "from"), "line1_input events need a line1 voltage stimulus")
+
+    def bound(self, node: Node, dimension: str, raw: dict) -> Bound:
+        k = self.mapping(node, "bound", (), ("min", "max", "typ", "tol"))
+        if not k:
+            self.err(
+                node,
+                "missing bound: give at least one of min, max or typ",
+                allowed="min, max, typ (with tol)",
+            )
+            raise _Invalid
+        lookup = self._lookup(raw)
+        dims = (dimension,)
+        out: dict[str, Quantity | None] = {}
+        failed = False
+        for key in ("min", "max", "typ"):
+            if key in k:
+                try:
+                    out[key] = self.quantity(k[key][1], f"bound {key}", dims, lookup)
+                except _Invalid:
+                    failed = True
+        if "tol" in k:
+            if "typ" not in k:
+                self.err(k["tol"][0], "tol needs a typ value to be a tolerance around")
+                failed = True
+            try:
+                out["tol"] = self.quantity(k["tol"][1], "bound tol", (dimension, "percent"), lookup)
+            except _Invalid:
+                failed = True
+        if not any(key in k for key in ("min", "max", "typ")):
+            self.err(
+                node,
+                "missing bound: give at least one of min, max or typ",
+                allowed="min, max, typ (with tol)",
+            )
+            failed = True
+        if failed:
+            raise _Invalid
+        text = {key: _node_text(k[key][1]) for key in k}
+        b = Bound(out.get("min"), out.get("max"), out.get("typ"), out.get("tol"), text)
+        lo, hi = b.limits()
+        if lo > hi:
+            self.err(node, "the bound is empty: no value satisfies min, max and typ ± tol")
+            raise _Invalid
+        return b
+
+    def _lookup(self, raw: dict) -> Callable[[str, str | None], float]:
+        rmap = self.rmap
+
+        def lookup(name: str, selector: str | None) -> float:
+            if name == "clock_hz" and selector is None:
+                return float(rmap.clock_hz)
+            if name in rmap.device.constants and selector is None:
+                return float(rmap.constant(name))
+            if name in rmap.features:
+                reg, f = rmap.features[name]
+                index = 0
+                if reg.array is not None:
+                    sel = rmap.selector(reg.array.selector)
+                    if selector is None:
+                        raise ExpressionError(
+                            f"feature '{name}' needs its selector: {name}[{sel.values[0].name}]"
+                        )
+                    try:
+                        index = sel.index(selector)
+                    except KeyError:
+                        raise ExpressionError(
+                            f"unknown {sel.name} value '{selector}'", name=selector
+                        ) from None
+                elif selector is not None:
+                    raise ExpressionError(f"feature '{name}' has no selector")
+                if (name, selector) in raw:
+                    return float(raw[(name, selector)])
+                if f.access.hw_driven:
+                    sel = {reg.array.selector: selector} if reg.array and selector else {}
+                    return float(self._hardware_value(raw, name, sel))
+                return float(f.reset_for(index))
+            raise ExpressionError(f"unknown name '{name}'", name=name)
+
+        return lookup
+
+    def _hardware_value(self, raw: dict, name: str, sel: dict[str, str]) -> int:
+        """A hardware-driven field (``ResultingFrameRate``...) as software reads it from the
+        configured model after one cycle."""
+        model = CameraModel(self.rmap)
+        regs = RegisterFile(self.rmap, model.bank)
+        for (feature, selector), value in raw.items():
+            reg, _f = self.rmap.feature(feature)
+            sel = {reg.array.selector: selector} if reg.array and selector else {}
+            regs.set_raw(feature, value, **sel)
+        model.step()
+        return regs.get_raw(name, **sel)
+
+
+def _value_of(node: Node, key: str) -> Node:
+    """The value node of ``key`` in a mapping node, or the node itself."""
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return v
+    return node
+
+
+def _node_text(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        return node.value
+    if isinstance(node, SequenceNode):
+        return " + ".join(_node_text(n) for n in node.value)
+    return "…"
+
+
+def _compose(text: str, ctx: Context) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = (
+            SourceLoc(ctx.file, mark.line + 1, mark.column + 1)
+            if mark
+            else SourceLoc(ctx.file, 1, 1)
+        )
+        context = ""
+        if exc.context:
+            started = exc.context_mark
+            where = f" started at {started.line + 1}:{started.column + 1}" if started else ""
+            context = f" ({exc.context}{where})"
+        ctx.error(loc, f"YAML syntax error: {exc.problem or 'invalid YAML'}{context}")
+    except yaml.YAMLError as exc:
+        ctx.error(SourceLoc(ctx.file, 1, 1), f"YAML error: {exc}")
+    return None
+
+
+def loads_spec(text: str, rmap: RegisterMap, filename: str = "<string>") -> Spec:
+    """Load timing-spec YAML ``text`` against ``rmap``; raise :class:`SpecError` on errors."""
+    ctx = Context(filename, text.splitlines())
+    root = _compose(text, ctx)
+    spec = None
+    if root is None and not ctx.diagnostics:
+        ctx.error(
+            SourceLoc(filename, 1, 1),
+            "the timing spec is empty",
+            allowed="a mapping with 'spec' and 'requirements'",
+        )
+    elif root is not None:
+        spec = _Loader(ctx, rmap).spec(root)
+    if ctx.diagnostics:
+        # Anchored nodes and the defaults are read once per requirement: report each error once.
+        unique = {(d.loc.line, d.loc.col, d.message): d for d in ctx.diagnostics}
+        raise SpecError(sorted(unique.values(), key=lambda d: (d.loc.line, d.loc.col)))
+    assert spec is not None
+    return spec
+
+
+def load_spec(path: str | Path, rmap: RegisterMap) -> Spec:
+    """Load the timing spec in ``path``; :class:`SpecError` if invalid, OSError if unreadable."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            [Diagnostic(SourceLoc(str(path), 1, 1), f"the file is not UTF-8 text ({exc.reason})")]
+        ) from None
+    return loads_spec(text, rmap, str(path))
