@@ -28,8 +28,9 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node
 
-from regmap import Interface, RegisterMap, RegmapError, SourceLoc
-from regmap.yamlsource import Context, Invalid, Reader, compose
+from regmap import Interface, RegisterMap
+from regmap.diagnostics import DiagnosticsError
+from regmap.yamlsource import Context, Invalid, Reader, parse
 
 from .registers import RegisterFile
 from .simulate import Result, Write, simulate
@@ -37,7 +38,7 @@ from .simulate import Result, Write, simulate
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "loads_scenario"]
 
 
-class ScenarioError(RegmapError):
+class ScenarioError(DiagnosticsError):
     """A scenario file has errors; carries every diagnostic (``file:line:col``)."""
 
 
@@ -244,17 +245,13 @@ class _NullBus:
 
 def loads_scenario(text: str, rmap: RegisterMap, filename: str = "<string>") -> Scenario:
     """Check scenario YAML ``text`` against ``rmap``; raise :class:`ScenarioError` on errors."""
-    ctx = Context(filename, text.splitlines())
-    root = compose(text, ctx)
+    ctx, root = parse(
+        text, filename, "scenario", "a mapping with 'duration', 'setup', 'writes', 'inputs'"
+    )
     scenario = None
-    if root is None and not ctx.diagnostics:
-        ctx.error(
-            SourceLoc(filename, 1, 1),
-            "the scenario is empty",
-            allowed="a mapping with 'duration', 'setup', 'writes', 'inputs'",
-        )
-    elif root is not None:
-        scenario = _Builder(ctx, rmap).build(root, filename)
+    if root is not None:
+        with contextlib.suppress(Invalid):  # its diagnostic is recorded
+            scenario = _Builder(ctx, rmap).build(root, filename)
     if ctx.diagnostics or scenario is None:
         raise ScenarioError(ctx.diagnostics)
     return scenario

@@ -17,7 +17,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Diagnostic, RegmapError, did_you_mean
+from .diagnostics import RegmapError, did_you_mean
 from .model import (
     Access,
     ArraySpec,
@@ -35,7 +35,7 @@ from .model import (
     SourceLoc,
     Visibility,
 )
-from .yamlsource import Context, Invalid, Reader, compose, each, kind_of
+from .yamlsource import Context, Invalid, Reader, compose, each, kind_of, parse, read_source
 
 __all__ = ["load", "loads"]
 
@@ -417,14 +417,7 @@ def loads(text: str, filename: str = "<string>") -> RegisterMap:
     """Compile register-map YAML ``text``; raise :class:`RegmapError` with every diagnostic."""
     from .checks import check
 
-    ctx = Context(filename, text.splitlines())
-    root = compose(text, ctx)
-    if root is None and not ctx.diagnostics:
-        ctx.error(
-            SourceLoc(filename, 1, 1),
-            "the register map is empty",
-            allowed="a mapping with 'device' and 'registers'",
-        )
+    ctx, root = parse(text, filename, "register map", "a mapping with 'device' and 'registers'")
     rmap = None
     if root is not None:
         builder = Builder(ctx)
@@ -444,10 +437,4 @@ def load(path: str | Path) -> RegisterMap:
     Raises :class:`RegmapError` for an invalid map and :class:`OSError` if it cannot be read.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RegmapError(
-            [Diagnostic(SourceLoc(str(path), 1, 1), f"the file is not UTF-8 text ({exc.reason})")]
-        ) from None
-    return loads(text, str(path))
+    return loads(read_source(path, RegmapError), str(path))

@@ -9,19 +9,35 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import Diagnostic, DiagnosticsError, did_you_mean
 from .model import SourceLoc
 
-__all__ = ["Context", "Invalid", "Reader", "compose", "each", "kind_of"]
+__all__ = ["Context", "Invalid", "Reader", "compose", "each", "kind_of", "parse", "read_source"]
 
 _INT_RE = re.compile(r"[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9][0-9_]*)")
+_LEADING_ZERO_RE = re.compile(r"[+-]?0[0-9_]*[0-9][0-9_]*")
+INTEGER_FORMS = "decimal, 0x hex, 0b binary, 0o octal; '_' separators"
+
+
+def _parse_int(text: str) -> int | None:
+    """The integer ``text`` spells, or None (including ambiguous leading zeros such as 010)."""
+    text = text.strip()
+    if not _INT_RE.fullmatch(text) or _LEADING_ZERO_RE.fullmatch(text):
+        return None
+    try:
+        return int(text.replace("_", ""), 0)
+    except ValueError:  # e.g. "0x_" or "0b__": a prefix with no digits
+        return None
+
+
 _FLOAT_RE = re.compile(r"[+-]?([0-9][0-9_]*)?(\.[0-9_]*)?([eE][+-]?[0-9]+)?")
 
 # The C-accelerated loader keeps node positions too; fall back to pure Python without libyaml.
@@ -70,11 +86,19 @@ def kind_of(node: Node) -> str:
     return _TYPE_NAMES[type(node)]
 
 
-class Reader:
-    """Typed accessors over YAML nodes that record a diagnostic instead of raising."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
-    def __init__(self, ctx: Context):
+
+class Reader:
+    """Typed accessors over YAML nodes that record a diagnostic instead of raising.
+
+    With ``merge_keys``, :meth:`mapping` applies YAML merge keys (``<<: *anchor``); without,
+    ``<<`` is an unknown key like any other.
+    """
+
+    def __init__(self, ctx: Context, merge_keys: bool = False):
         self.ctx = ctx
+        self.merge_keys = merge_keys
 
     # -- containers ----------------------------------------------------------------------
     def mapping(
@@ -85,7 +109,8 @@ class Reader:
             raise Invalid
         allowed = required + optional
         out: dict[str, tuple[Node, Node]] = {}
-        for key_node, value_node in node.value:
+        pairs = self.merged(node) if self.merge_keys else node.value
+        for key_node, value_node in pairs:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             if key is None:
                 self.ctx.error(key_node, f"keys of {what} must be names")
@@ -103,6 +128,26 @@ class Reader:
             if key not in out:
                 self.ctx.error(node, f"missing required key '{key}' in {what}")
         return out
+
+    def merged(self, node: MappingNode) -> list[tuple[Node, Node]]:
+        """Key/value node pairs with YAML merge keys (``<<: *anchor``) applied: merged pairs
+        first, then the mapping's own, which override merged ones of the same key."""
+        explicit: list[tuple[Node, Node]] = []
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for src in sources:
+                    if isinstance(src, MappingNode):
+                        merged += self.merged(src)
+                    else:
+                        self.ctx.error(
+                            src, f"a merge key ('<<') needs a mapping, not {kind_of(src)}"
+                        )
+            else:
+                explicit.append((key_node, value_node))
+        own = {k.value for k, _v in explicit if isinstance(k, ScalarNode)}
+        return [p for p in merged if p[0].value not in own] + explicit
 
     def sequence(self, node: Node, what: str) -> list[Node]:
         if not isinstance(node, SequenceNode):
@@ -122,14 +167,15 @@ class Reader:
 
     def integer(self, node: Node, what: str, minimum: int | None = None) -> int:
         text = self.scalar(node, what, "an integer")
-        if not _INT_RE.fullmatch(text.strip()):
+        value = _parse_int(text)
+        if value is None:
+            hint = ""
+            if _LEADING_ZERO_RE.fullmatch(text.strip()):
+                hint = " (a leading zero is ambiguous: write 0o for octal)"
             self.ctx.error(
-                node,
-                f"{what} must be an integer, not '{text}'",
-                allowed="decimal, 0x hex, 0b binary, 0o octal; '_' separators",
+                node, f"{what} must be an integer, not '{text}'{hint}", allowed=INTEGER_FORMS
             )
             raise Invalid
-        value = int(text.strip().replace("_", ""), 0)
         if minimum is not None and value < minimum:
             self.ctx.error(node, f"{what} must be at least {minimum}, not {value}")
             raise Invalid
@@ -137,10 +183,12 @@ class Reader:
 
     def number(self, node: Node, what: str) -> float:
         text = self.scalar(node, what, "a number").strip()
-        if _INT_RE.fullmatch(text):
-            return int(text.replace("_", ""), 0)
+        value = _parse_int(text)
+        if value is not None:
+            return value
         if text and _FLOAT_RE.fullmatch(text) and any(c.isdigit() for c in text):
-            return float(text.replace("_", ""))
+            with contextlib.suppress(ValueError):
+                return float(text.replace("_", ""))
         self.ctx.error(node, f"{what} must be a number, not '{text}'")
         raise Invalid
 
@@ -153,7 +201,7 @@ class Reader:
         self.ctx.error(node, f"{what} must be true or false, not '{text}'", allowed="true, false")
         raise Invalid
 
-    def choice(self, node: Node, what: str, allowed: list[str]) -> str:
+    def choice(self, node: Node, what: str, allowed: Sequence[str]) -> str:
         text = self.scalar(node, what, "one of " + ", ".join(allowed))
         if text not in allowed:
             self.ctx.error(
@@ -211,3 +259,29 @@ def compose(text: str, ctx: Context) -> Node | None:
     except yaml.YAMLError as exc:
         ctx.error(SourceLoc(ctx.file, 1, 1), f"YAML error: {exc}")
     return None
+
+
+def parse(text: str, filename: str, what: str, expected: str) -> tuple[Context, Node | None]:
+    """A :class:`Context` for ``text`` and its root node (``None`` if it has none).
+
+    YAML syntax errors are diagnostics, and so is an empty document: "the ``what`` is empty",
+    with ``expected`` (what the file should hold) as the allowed note.
+    """
+    ctx = Context(filename, text.splitlines())
+    root = compose(text, ctx)
+    if root is None and not ctx.diagnostics:
+        ctx.error(SourceLoc(filename, 1, 1), f"the {what} is empty", allowed=expected)
+    return ctx, root
+
+
+def read_source(path: Path, error: type[DiagnosticsError]) -> str:
+    """The text of ``path``; ``error`` (a diagnostic at 1:1) if it is not UTF-8.
+
+    :class:`OSError` if it cannot be read.
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(
+            [Diagnostic(SourceLoc(str(path), 1, 1), f"the file is not UTF-8 text ({exc.reason})")]
+        ) from None

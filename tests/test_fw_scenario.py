@@ -177,3 +177,11 @@ def test_scenario_write_after_end_is_an_error(camera_map):
     text = "duration: 10\nwrites:\n  - {at: 10, execute: AcquisitionStart}\n"
     with pytest.raises(ScenarioError, match=r"<s>:3:5: error: the write is at or after the end"):
         loads_scenario(text, camera_map, "<s>")
+
+
+def test_a_scenario_that_is_not_a_mapping_is_a_diagnostic(camera_map):
+    with pytest.raises(ScenarioError) as info:
+        loads_scenario("[1]\n", camera_map, "s.yaml")
+    (d,) = info.value.diagnostics
+    assert (d.loc.line, d.loc.col) == (1, 1)
+    assert d.message == "the scenario must be a mapping, not a list"

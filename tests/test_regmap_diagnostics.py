@@ -44,6 +44,14 @@ CASES = [
         0,
     ),
     (
+        "leading_zero",
+        "065540",
+        r"^address of register DELAY must be an integer, not '065540' \(a leading zero is "
+        r"ambiguous: write 0o for octal\)$",
+        r"0o octal",
+        0,
+    ),
+    (
         "bad_integer",
         "0x1000G",
         r"^address of register DELAY must be an integer, not '0x1000G'$",

@@ -135,7 +135,25 @@ def test_malformed_maps_never_raise_anything_but_regmap_error(data):
         kind = data.draw(st.sampled_from(["delete", "insert", "replace"]))
         chunk = data.draw(
             st.sampled_from(
-                ["", ":", "-", " ", "\n", "[", "{", "}", "0x", "99", "rw", "name", "'", "*", "&a"]
+                [
+                    "",
+                    ":",
+                    "-",
+                    " ",
+                    "\n",
+                    "[",
+                    "{",
+                    "}",
+                    "0x",
+                    "0x_",
+                    "08",
+                    "99",
+                    "rw",
+                    "name",
+                    "'",
+                    "*",
+                    "&a",
+                ]
             )
         )
         span = data.draw(st.integers(0, 8))

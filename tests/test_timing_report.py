@@ -58,7 +58,8 @@ def test_camera_spec_passes_from_the_cli(camera_report: tuple) -> None:
     # Not a TTY: one plain progress line per requirement, then the datasheet tables.
     assert re.search(r"^\[1/\d+\] trigger-delay-0$", stderr, re.M)
     assert "\r" not in stderr
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.md", "results.json"]
+    names = ["diagrams", "report.html", "report.md", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == names
 
 
 def test_results_json(camera_report: tuple) -> None:
@@ -87,6 +88,22 @@ def test_markdown_report(camera_report: tuple) -> None:
     assert "| [trigger-delay-0](#trigger-delay-0) | PASS | 39 ns | 32 ns … 40 ns | 0 ns |" in md
     assert "### Opto-isolated output timing (Table 3-4 reproduced)" in md
     assert "| 24.0 V | 30.11 µs | 30.11 µs |" in md
+
+
+def test_markdown_report_shows_the_diagrams_as_files(camera_report: tuple) -> None:
+    out = camera_report[3]
+    md = (out / "report.md").read_text()
+    data = json.loads((out / "results.json").read_text())
+    images = re.findall(r"^!\[timing diagram of ([\w.-]+)\]\(([^)\s]+)\)$", md, re.M)
+    assert [name for name, _path in images] == [r["name"] for r in data["requirements"]]
+    for name, path in images:
+        assert path == f"diagrams/{name}.png"
+        png = out / path
+        assert png.is_file(), path
+        assert png.read_bytes().startswith(PNG_MAGIC), path
+    assert sorted(p.name for p in (out / "diagrams").iterdir()) == sorted(
+        f"{name}.png" for name, _path in images
+    )
 
 
 def test_html_report_is_self_contained(camera_report: tuple) -> None:

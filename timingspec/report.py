@@ -1,4 +1,8 @@
-"""Running a spec and writing its reports: HTML (self-contained), Markdown and JSON."""
+"""Running a spec and writing its reports: HTML (self-contained), Markdown and JSON.
+
+The Markdown report shows the same timing diagrams as the HTML one, as PNG files in
+``diagrams/`` next to it; the HTML report embeds them (base64 data URIs).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ __all__ = [
 ]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+DIAGRAMS = "diagrams"
+"""The folder, next to the reports, of the per-requirement diagrams ``<requirement>.png``."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,13 +436,11 @@ def _stimulus_text(req: Requirement) -> str:
     return "; ".join(parts) or "none"
 
 
-def _row(r: Result, run: Run, with_png: bool) -> dict[str, Any]:
+def _row(r: Result, run: Run, png: bytes | None = None) -> dict[str, Any]:
+    """A requirement's report row; ``png``: its timing diagram (in ``DIAGRAMS/<name>.png``)."""
     req = r.requirement
     dim = req.measure.dimension
     m = r.measurement
-    png = ""
-    if with_png and m.trace is not None:
-        png = base64.b64encode(diagram_png(m.trace, run.rmap.clock_hz, req.title)).decode()
     rtl = run.rtl.get(r.name)
     return {
         "name": r.name,
@@ -452,7 +456,8 @@ def _row(r: Result, run: Run, with_png: bool) -> dict[str, Any]:
         "measure": {"kind": req.measure.kind, **{k: str(v) for k, v in req.measure.params.items()}},
         "config": _config_text(req),
         "stimulus": _stimulus_text(req),
-        "png": png,
+        "png": base64.b64encode(png).decode() if png else "",
+        "diagram": f"{DIAGRAMS}/{r.name}.png" if png else "",
         "runs": m.runs,
         "simulated": m.simulated,
         "rtl": ""
@@ -544,9 +549,19 @@ def _environment(autoescape: bool) -> Environment:
 
 
 def write_reports(run: Run, out_dir: Path) -> list[Path]:
-    """Write ``report.html``, ``report.md`` and ``results.json`` into ``out_dir``."""
+    """Write ``report.html``, ``report.md`` and ``results.json`` into ``out_dir``, and the
+    timing diagrams the Markdown report shows into ``out_dir/diagrams/<requirement>.png``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [_row(r, run, with_png=True) for r in run.results]
+    pngs = {
+        r.name: diagram_png(r.measurement.trace, run.rmap.clock_hz, r.requirement.title)
+        for r in run.results
+        if r.measurement.trace is not None
+    }
+    if pngs:
+        (out_dir / DIAGRAMS).mkdir(exist_ok=True)
+    for name, png in pngs.items():
+        (out_dir / DIAGRAMS / f"{name}.png").write_bytes(png)
+    rows = [_row(r, run, pngs.get(r.name)) for r in run.results]
     data = _json(run)
     context = {
         "spec": run.spec,
@@ -570,7 +585,7 @@ def summary_table(run: Run) -> str:
     head = ("", "requirement", "measured", "bound", "margin")
     lines = []
     for r in run.results:
-        row = _row(r, run, with_png=False)
+        row = _row(r, run)
         status = row["status"]
         if row["rtl"] and row["rtl"] != "agrees":
             status = "FAIL"

@@ -3,8 +3,8 @@
 A spec (``specs/*.yaml``, format in ``docs/timing.md``) lists named requirements, each with a
 configuration (feature values in user units), a stimulus, a measurement and a bound. The loader
 checks every name against the register map and reports every error at once, like the
-register-map compiler (it reuses :class:`regmap.diagnostics.Diagnostic` and ``yaml.compose``
-node positions).
+register-map compiler: it reads YAML through :mod:`regmap.yamlsource` (with merge keys) and
+:class:`SpecError` is a :class:`regmap.diagnostics.DiagnosticsError`.
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from firmware_model import CameraModel, RegisterBank, RegisterFile
 from regmap import Access, Interface, RegisterMap, SourceLoc
-from regmap.diagnostics import Diagnostic, did_you_mean
-from regmap.loader import Context
+from regmap.diagnostics import DiagnosticsError, did_you_mean
+from regmap.yamlsource import Context, Invalid, Reader, kind_of, parse, read_source
 
 from .units import (
     BASE_UNIT,
@@ -50,8 +49,6 @@ __all__ = [
     "loads_spec",
 ]
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 MEASURE_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     # kind: (required keys, optional keys, dimension of the result)
     "latency": (("from", "to"), ("stat",), "time"),
@@ -75,18 +72,8 @@ FIGURES = ("tR", "tF", "tDR", "tDF")
 STATS = ("max", "min", "mean")
 
 
-class SpecError(Exception):
+class SpecError(DiagnosticsError):
     """A timing spec failed to load; carries every diagnostic found."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = list(diagnostics)
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        """Every diagnostic, compiler style, and the error count."""
-        n = len(self.diagnostics)
-        body = "\n".join(d.render() for d in self.diagnostics)
-        return f"{body}\n{n} error{'s' if n != 1 else ''} found"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,16 +226,6 @@ class Spec:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Invalid(Exception):
-    """Internal: a node could not be read; its diagnostic is recorded."""
-
-
-def _kind(node: Node) -> str:
-    if isinstance(node, ScalarNode):
-        return f"'{node.value}'" if node.value else "nothing"
-    return "a mapping" if isinstance(node, MappingNode) else "a list"
-
-
 _KEY_RE = re.compile(r"([A-Za-z_]\w*)(?:\[([A-Za-z_]\w*)\])?")
 
 
@@ -257,107 +234,32 @@ class _Loader:
 
     def __init__(self, ctx: Context, rmap: RegisterMap):
         self.ctx = ctx
+        self.r = Reader(ctx, merge_keys=True)
         self.rmap = rmap
         self.regs = RegisterFile(rmap, RegisterBank(rmap))
 
-    # -- generic readers -----------------------------------------------------------------
-    def err(self, node: Node, message: str, allowed: str = "") -> None:
-        self.ctx.error(node, message, allowed)
-
-    def mapping(
-        self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-    ) -> dict[str, tuple[Node, Node]]:
-        if not isinstance(node, MappingNode):
-            self.err(node, f"{what} must be a mapping, not {_kind(node)}")
-            raise _Invalid
-        allowed = required + optional
-        out: dict[str, tuple[Node, Node]] = {}
-        for key_node, value_node in self.pairs(node):
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if key is None:
-                self.err(key_node, f"keys of {what} must be names")
-            elif key in out:
-                self.err(key_node, f"duplicate key '{key}' in {what}")
-            elif key not in allowed:
-                self.err(
-                    key_node,
-                    f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
-                    allowed=", ".join(allowed),
-                )
-            else:
-                out[key] = (key_node, value_node)
-        missing = [k for k in required if k not in out]
-        for key in missing:
-            self.err(node, f"missing required key '{key}' in {what}")
-        return out
-
-    def pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
-        """Key/value node pairs with YAML merge keys (``<<: *anchor``) applied."""
-        explicit: list[tuple[Node, Node]] = []
-        merged: list[tuple[Node, Node]] = []
-        for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
-                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                for src in sources:
-                    if isinstance(src, MappingNode):
-                        merged += self.pairs(src)
-                    else:
-                        self.err(src, f"a merge key ('<<') needs a mapping, not {_kind(src)}")
-            else:
-                explicit.append((key_node, value_node))
-        own = {k.value for k, _v in explicit if isinstance(k, ScalarNode)}
-        return [p for p in merged if p[0].value not in own] + explicit
-
-    def scalar(self, node: Node, what: str, expected: str) -> str:
-        if not isinstance(node, ScalarNode):
-            self.err(node, f"{what} must be {expected}, not {_kind(node)}")
-            raise _Invalid
-        return node.value
-
-    def string(self, node: Node, what: str) -> str:
-        return self.scalar(node, what, "a string")
-
-    def integer(self, node: Node, what: str, minimum: int = 0) -> int:
-        text = self.scalar(node, what, "an integer").strip().replace("_", "")
+    # -- readers the shared Reader lacks ---------------------------------------------------
+    def integer(self, node: Node, what: str, minimum: int) -> int:
+        """A decimal integer (no 0x/0b/0o forms, unlike :meth:`Reader.integer`) >= minimum."""
+        text = self.r.scalar(node, what, "an integer").strip().replace("_", "")
         if not re.fullmatch(r"[+-]?\d+", text):
-            self.err(node, f"{what} must be an integer, not '{node.value}'")
-            raise _Invalid
+            self.ctx.error(node, f"{what} must be an integer, not '{node.value}'")
+            raise Invalid
         value = int(text)
         if value < minimum:
-            self.err(node, f"{what} must be at least {minimum}, not {value}")
-            raise _Invalid
+            self.ctx.error(node, f"{what} must be at least {minimum}, not {value}")
+            raise Invalid
         return value
 
     def boolean(self, node: Node, what: str) -> bool:
-        text = self.scalar(node, what, "true or false").strip().lower()
+        """Like :meth:`Reader.boolean`, but the message quotes the value as written."""
+        text = self.r.scalar(node, what, "true or false").strip().lower()
         if text in ("true", "yes", "on"):
             return True
         if text in ("false", "no", "off"):
             return False
-        self.err(node, f"{what} must be true or false, not '{node.value}'", "true, false")
-        raise _Invalid
-
-    def choice(self, node: Node, what: str, allowed: tuple[str, ...]) -> str:
-        text = self.scalar(node, what, "one of " + ", ".join(allowed))
-        if text not in allowed:
-            self.err(
-                node,
-                f"{what} must be one of the allowed values, not '{text}'"
-                f"{did_you_mean(text, allowed)}",
-                allowed=", ".join(allowed),
-            )
-            raise _Invalid
-        return text
-
-    def opt(
-        self, keys: dict, key: str, read: Callable[..., Any], *args: Any, default: Any = None
-    ) -> Any:
-        if key not in keys:
-            return default
-        try:
-            return read(keys[key][1], *args)
-        except _Invalid:
-            return default
+        self.ctx.error(node, f"{what} must be true or false, not '{node.value}'", "true, false")
+        raise Invalid
 
     # -- quantities ----------------------------------------------------------------------
     def quantity(
@@ -375,23 +277,25 @@ class _Loader:
         if isinstance(node, SequenceNode) and lookup is not None:
             parts = [self.quantity(n, what, dimensions, lookup, default_unit) for n in node.value]
             if not parts:
-                self.err(node, f"{what} must not be an empty list")
-                raise _Invalid
+                self.ctx.error(node, f"{what} must not be an empty list")
+                raise Invalid
             dims = {p.dimension for p in parts}
             if len(dims) > 1:
-                self.err(node, f"{what} adds quantities of different kinds: {', '.join(dims)}")
-                raise _Invalid
+                self.ctx.error(
+                    node, f"{what} adds quantities of different kinds: {', '.join(dims)}"
+                )
+                raise Invalid
             return Quantity(sum(p.value for p in parts), parts[0].dimension, parts[0].unit)
-        text = self.scalar(node, what, "a quantity such as '250 us'").strip()
+        text = self.r.scalar(node, what, "a quantity such as '250 us'").strip()
         num, unit = split_unit(text)
         allowed_units = "; ".join(f"{d}: {DIMENSION_UNITS[d]}" for d in dimensions)
         if unit and unit not in UNITS:
-            self.err(
+            self.ctx.error(
                 node,
                 f"unknown unit '{unit}' in {what}{did_you_mean(unit, list(UNITS))}",
                 allowed=allowed_units,
             )
-            raise _Invalid
+            raise Invalid
         if not unit and default_unit is not None:
             unit = default_unit
         if not unit and "count" not in dimensions and re.fullmatch(r"[+-]?0+(\.0*)?", num):
@@ -400,25 +304,25 @@ class _Loader:
         if dimension not in dimensions:
             expected = " or ".join(dimensions)
             got = f"'{unit}' ({dimension})" if unit else "no unit (a count)"
-            self.err(node, f"{what} must be a {expected}, not {got}", allowed=allowed_units)
-            raise _Invalid
+            self.ctx.error(node, f"{what} must be a {expected}, not {got}", allowed=allowed_units)
+            raise Invalid
         try:
             value = float(num.replace("_", ""))
         except ValueError:
             if lookup is None:
-                self.err(node, f"{what} must be a number with a unit, not '{text}'")
-                raise _Invalid from None
+                self.ctx.error(node, f"{what} must be a number with a unit, not '{text}'")
+                raise Invalid from None
             try:
                 value = evaluate(num, lookup)
             except ExpressionError as exc:
                 hint = ""
                 if exc.name:
                     hint = did_you_mean(exc.name, self._expression_names())
-                self.err(node, f"in {what}: {exc}{hint}", allowed=self._expression_help())
-                raise _Invalid from None
+                self.ctx.error(node, f"in {what}: {exc}{hint}", allowed=self._expression_help())
+                raise Invalid from None
         if not math.isfinite(value):
-            self.err(node, f"{what} must be finite, not {value}")
-            raise _Invalid
+            self.ctx.error(node, f"{what} must be finite, not {value}")
+            raise Invalid
         base = to_base(value, unit, self.rmap.clock_hz) if unit else value
         return Quantity(base, dimension, unit or BASE_UNIT[dimension])
 
@@ -436,38 +340,38 @@ class _Loader:
     # -- spec ----------------------------------------------------------------------------
     def spec(self, root: Node) -> Spec | None:
         try:
-            top = self.mapping(
+            top = self.r.mapping(
                 root, "the timing spec", ("spec", "requirements"), ("description", "defaults")
             )
-        except _Invalid:
+        except Invalid:
             return None
-        name = self.opt(top, "spec", self.string, "spec name", default="")
-        description = self.opt(top, "description", self.string, "description", default="")
+        name = self.r.optional(top, "spec", self.r.string, "spec name", default="")
+        description = self.r.optional(top, "description", self.r.string, "description", default="")
         defaults: list[tuple[Node, Node]] = []
         if "defaults" in top:
             try:
-                d = self.mapping(top["defaults"][1], "defaults", (), ("config",))
+                d = self.r.mapping(top["defaults"][1], "defaults", (), ("config",))
                 if "config" in d:
                     defaults = self._config_pairs(d["config"][1])
-            except _Invalid:
+            except Invalid:
                 pass
         reqs: list[Requirement] = []
         seen: dict[str, SourceLoc] = {}
         if "requirements" in top:
             try:
-                nodes = self._sequence(top["requirements"][1], "requirements")
-            except _Invalid:
+                nodes = self.r.sequence(top["requirements"][1], "requirements")
+            except Invalid:
                 nodes = []
             if (
                 "requirements" in top
                 and not nodes
                 and isinstance(top["requirements"][1], SequenceNode)
             ):
-                self.err(top["requirements"][1], "requirements must not be empty")
+                self.ctx.error(top["requirements"][1], "requirements must not be empty")
             for n in nodes:
                 try:
                     r = self.requirement(n, defaults)
-                except _Invalid:
+                except Invalid:
                     continue
                 if r.name in seen:
                     self.ctx.error(
@@ -479,30 +383,26 @@ class _Loader:
                     reqs.append(r)
         return Spec(name, description, tuple(reqs), self.ctx.file, self.rmap.clock_hz)
 
-    def _sequence(self, node: Node, what: str) -> list[Node]:
-        if not isinstance(node, SequenceNode):
-            self.err(node, f"{what} must be a list, not {_kind(node)}")
-            raise _Invalid
-        return list(node.value)
-
     def _config_pairs(self, node: Node) -> list[tuple[Node, Node]]:
         if not isinstance(node, MappingNode):
-            self.err(node, f"config must be a mapping of feature to value, not {_kind(node)}")
-            raise _Invalid
-        return self.pairs(node)
+            self.ctx.error(
+                node, f"config must be a mapping of feature to value, not {kind_of(node)}"
+            )
+            raise Invalid
+        return self.r.merged(node)
 
     def requirement(self, node: Node, defaults: list[tuple[Node, Node]]) -> Requirement:
-        k = self.mapping(
+        k = self.r.mapping(
             node,
             "requirement",
             ("name", "measure", "bound"),
             ("title", "source", "config", "stimulus"),
         )
         if "name" not in k:
-            raise _Invalid
-        name = self.string(k["name"][1], "requirement name")
+            raise Invalid
+        name = self.r.string(k["name"][1], "requirement name")
         if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
-            self.err(
+            self.ctx.error(
                 k["name"][1],
                 f"requirement name '{name}' is not a valid name",
                 "letters, digits, '-', '_', '.'",
@@ -510,23 +410,23 @@ class _Loader:
         loc = self.ctx.loc(k["name"][1])
         pairs = list(defaults)
         if "config" in k:
-            with contextlib.suppress(_Invalid):
+            with contextlib.suppress(Invalid):
                 pairs += self._config_pairs(k["config"][1])
         config = self.config(pairs)
         raw = {(s.feature, s.selector): s.raw for s in config}
-        stimulus = self.opt(k, "stimulus", self.stimulus, default=Stimulus())
-        measure = self.opt(k, "measure", self.measure)
+        stimulus = self.r.optional(k, "stimulus", self.stimulus, default=Stimulus())
+        measure = self.r.optional(k, "measure", self.measure)
         bound = None
         if measure is not None and "bound" in k:
-            bound = self.opt(k, "bound", self.bound, measure.dimension, raw)
+            bound = self.r.optional(k, "bound", self.bound, measure.dimension, raw)
         if measure is not None:
             self._check_measure(k["measure"][1], measure, stimulus, config)
         if measure is None or bound is None or stimulus is None:
-            raise _Invalid
+            raise Invalid
         return Requirement(
             name,
-            self.opt(k, "title", self.string, "title", default=name),
-            self.opt(k, "source", self.string, "source", default=""),
+            self.r.optional(k, "title", self.r.string, "title", default=name),
+            self.r.optional(k, "source", self.r.string, "source", default=""),
             tuple(config),
             stimulus,
             measure,
@@ -541,22 +441,22 @@ class _Loader:
         for key_node, value_node in pairs:
             try:
                 s = self.setting(key_node, value_node)
-            except _Invalid:
+            except Invalid:
                 continue
             by_key.pop((s.feature, s.selector), None)
             by_key[(s.feature, s.selector)] = s
         return list(by_key.values())
 
     def setting(self, key_node: Node, value_node: Node) -> Setting:
-        text = self.scalar(key_node, "feature name", "a feature name")
+        text = self.r.scalar(key_node, "feature name", "a feature name")
         m = _KEY_RE.fullmatch(text.strip())
         if not m:
-            self.err(
+            self.ctx.error(
                 key_node,
                 f"'{text}' is not a feature name",
                 "Feature or Feature[SelectorValue], e.g. TriggerDelay[FrameStart]",
             )
-            raise _Invalid
+            raise Invalid
         name, sel_value = m.group(1), m.group(2)
         features = self.rmap.features
         if name not in features:
@@ -566,61 +466,61 @@ class _Loader:
                 extra = f"; {name} is a selector: write Feature[Value] instead"
             else:
                 extra = did_you_mean(name, choices)
-            self.err(key_node, f"unknown feature '{name}'{extra}")
-            raise _Invalid
+            self.ctx.error(key_node, f"unknown feature '{name}'{extra}")
+            raise Invalid
         reg, f = features[name]
         iface = f.feature.interface if f.feature else Interface.INTEGER
         if iface is Interface.COMMAND or f.access is Access.PULSE:
-            self.err(key_node, f"feature '{name}' is a command and cannot be configured")
-            raise _Invalid
+            self.ctx.error(key_node, f"feature '{name}' is a command and cannot be configured")
+            raise Invalid
         if not f.access.writable:
-            self.err(key_node, f"feature '{name}' is read-only and cannot be configured")
-            raise _Invalid
+            self.ctx.error(key_node, f"feature '{name}' is read-only and cannot be configured")
+            raise Invalid
         selector = None
         if reg.array is not None:
             sel = self.rmap.selector(reg.array.selector)
             values = [v.name for v in sel.values]
             if sel_value is None:
-                self.err(
+                self.ctx.error(
                     key_node,
                     f"feature '{name}' is selected by {sel.name}: write {name}[{values[0]}]",
                     allowed=", ".join(f"{name}[{v}]" for v in values),
                 )
-                raise _Invalid
+                raise Invalid
             if sel_value not in values:
-                self.err(
+                self.ctx.error(
                     key_node,
                     f"unknown {sel.name} value '{sel_value}' for {name}"
                     f"{did_you_mean(sel_value, values)}",
                     allowed=", ".join(values),
                 )
-                raise _Invalid
+                raise Invalid
             selector = sel_value
         elif sel_value is not None:
-            self.err(key_node, f"feature '{name}' has no selector; write {name}")
-            raise _Invalid
+            self.ctx.error(key_node, f"feature '{name}' has no selector; write {name}")
+            raise Invalid
         value = self.feature_value(value_node, name, f, iface)
         numeric = iface in (Interface.INTEGER, Interface.FLOAT)
         if numeric and f.min is not None and f.max is not None and not (f.min <= value <= f.max):
             unit = f" {f.unit}" if f.unit else ""
-            self.err(
+            self.ctx.error(
                 value_node,
                 f"value of {name} must be between {f.min:.15g}{unit} and {f.max:.15g}{unit}, "
                 f"not {value_node.value}",
                 allowed=f"{f.min:.15g}{unit} to {f.max:.15g}{unit}",
             )
-            raise _Invalid
+            raise Invalid
         try:
             raw = self.regs.to_raw(name, value)
         except (ValueError, TypeError) as exc:
-            self.err(value_node, f"{exc}")
-            raise _Invalid from None
+            self.ctx.error(value_node, f"{exc}")
+            raise Invalid from None
         return Setting(name, selector, value, raw, value_node.value)
 
     def feature_value(self, node: Node, name: str, f: Any, iface: Interface) -> Any:
         if iface is Interface.ENUMERATION:
             names = tuple(e.name for e in f.enum)
-            return self.choice(node, f"value of {name}", names)
+            return self.r.choice(node, f"value of {name}", names)
         if iface is Interface.BOOLEAN:
             return self.boolean(node, f"value of {name}")
         unit = f.unit or ""
@@ -633,27 +533,27 @@ class _Loader:
         q = self.quantity(node, f"value of {name}", ("count",))
         if iface is Interface.INTEGER:
             if not float(q.value).is_integer():
-                self.err(node, f"value of {name} must be an integer, not '{node.value}'")
-                raise _Invalid
+                self.ctx.error(node, f"value of {name} must be an integer, not '{node.value}'")
+                raise Invalid
             return int(q.value)
         return q.value
 
     # -- stimulus ------------------------------------------------------------------------
     def stimulus(self, node: Node) -> Stimulus:
-        k = self.mapping(
+        k = self.r.mapping(
             node, "stimulus", (), ("line1", "phases", "duration", "acquisition", "line0_pullup")
         )
-        line1 = self.opt(k, "line1", self.line)
-        phases = self.opt(k, "phases", self.integer, "phases", 1, default=1)
-        duration = self.opt(k, "duration", self.quantity, "duration", ("time",))
-        pullup = self.opt(k, "line0_pullup", self.quantity, "line0_pullup", ("voltage",))
+        line1 = self.r.optional(k, "line1", self.line)
+        phases = self.r.optional(k, "phases", self.integer, "phases", 1, default=1)
+        duration = self.r.optional(k, "duration", self.quantity, "duration", ("time",))
+        pullup = self.r.optional(k, "line0_pullup", self.quantity, "line0_pullup", ("voltage",))
         if pullup is not None:
             self._check_pullup(k["line0_pullup"][1], pullup.value)
         return Stimulus(
             line1,
             phases,
             duration.value if duration else None,
-            self.opt(k, "acquisition", self.boolean, "acquisition", default=True),
+            self.r.optional(k, "acquisition", self.boolean, "acquisition", default=True),
             pullup.value if pullup else None,
         )
 
@@ -662,117 +562,121 @@ class _Loader:
 
         data = load_opto_data()
         if not data.pullup_v_min <= volts <= data.pullup_v_max:
-            self.err(
+            self.ctx.error(
                 node,
                 f"line0_pullup {volts:g} V is outside the opto output's table",
                 allowed=f"{data.pullup_v_min:g} V to {data.pullup_v_max:g} V",
             )
 
     def line(self, node: Node) -> LineStimulus:
-        k = self.mapping(node, "line1 stimulus", (), ("edges", "pulses", "voltage"))
+        k = self.r.mapping(node, "line1 stimulus", (), ("edges", "pulses", "voltage"))
         if ("edges" in k) == ("pulses" in k):
-            self.err(node, "line1 stimulus needs exactly one of 'edges' or 'pulses'")
-            raise _Invalid
+            self.ctx.error(node, "line1 stimulus needs exactly one of 'edges' or 'pulses'")
+            raise Invalid
         edges: tuple[float, ...] = ()
         pulses = None
         if "edges" in k:
-            nodes = self._sequence(k["edges"][1], "edges")
+            nodes = self.r.sequence(k["edges"][1], "edges")
             qs = [self.quantity(n, "edge time", ("time",)).value for n in nodes]
             for i in range(1, len(qs)):
                 if qs[i] <= qs[i - 1]:
-                    self.err(nodes[i], "edge times must increase")
-                    raise _Invalid
+                    self.ctx.error(nodes[i], "edge times must increase")
+                    raise Invalid
             edges = tuple(qs)
         else:
             pulses = self.pulses(k["pulses"][1])
         high = None
         low, ramp = 0.0, 1.0
         if "voltage" in k:
-            v = self.mapping(k["voltage"][1], "line1 voltage", ("high",), ("low", "ramp"))
-            hq = self.opt(v, "high", self.quantity, "high", ("voltage",))
+            v = self.r.mapping(k["voltage"][1], "line1 voltage", ("high",), ("low", "ramp"))
+            hq = self.r.optional(v, "high", self.quantity, "high", ("voltage",))
             high = hq.value if hq else None
-            lq = self.opt(v, "low", self.quantity, "low", ("voltage",))
+            lq = self.r.optional(v, "low", self.quantity, "low", ("voltage",))
             low = lq.value if lq else 0.0
-            rq = self.opt(v, "ramp", self.quantity, "ramp", ("time",))
+            rq = self.r.optional(v, "ramp", self.quantity, "ramp", ("time",))
             ramp = rq.value if rq else 1.0
             if high is None:
-                raise _Invalid
+                raise Invalid
         return LineStimulus(edges, pulses, high, low, ramp)
 
     def pulses(self, node: Node) -> Pulses:
-        k = self.mapping(node, "pulses", ("width", "period", "count"), ("start",))
-        start = self.opt(k, "start", self.quantity, "start", ("time",))
-        width = self.opt(k, "width", self.quantity, "width", ("time",))
-        period = self.opt(k, "period", self.quantity, "period", ("time",))
-        count = self.opt(k, "count", self.integer, "count", 1)
+        k = self.r.mapping(node, "pulses", ("width", "period", "count"), ("start",))
+        start = self.r.optional(k, "start", self.quantity, "start", ("time",))
+        width = self.r.optional(k, "width", self.quantity, "width", ("time",))
+        period = self.r.optional(k, "period", self.quantity, "period", ("time",))
+        count = self.r.optional(k, "count", self.integer, "count", 1)
         if None in (width, period, count):
-            raise _Invalid
+            raise Invalid
         if not 0 < width.value < period.value:
-            self.err(k["width"][1], "pulse width must be positive and shorter than the period")
-            raise _Invalid
+            self.ctx.error(
+                k["width"][1], "pulse width must be positive and shorter than the period"
+            )
+            raise Invalid
         return Pulses(start.value if start else 100.0, width.value, period.value, count)
 
     # -- measurement and bound ----------------------------------------------------------
     def measure(self, node: Node) -> Measure:
-        k0 = self.mapping(
+        k0 = self.r.mapping(
             node,
             "measure",
             ("kind",),
             tuple(sorted({key for r, o, _d in MEASURE_KINDS.values() for key in r + o})),
         )
         if "kind" not in k0:
-            raise _Invalid
-        kind = self.choice(k0["kind"][1], "measurement kind", tuple(MEASURE_KINDS))
+            raise Invalid
+        kind = self.r.choice(k0["kind"][1], "measurement kind", tuple(MEASURE_KINDS))
         required, optional, dimension = MEASURE_KINDS[kind]
         for key, (key_node, _v) in k0.items():
             if key != "kind" and key not in required + optional:
-                self.err(
+                self.ctx.error(
                     key_node,
                     f"key '{key}' does not apply to a {kind} measurement",
                     allowed=", ".join(("kind", *required, *optional)),
                 )
         for key in required:
             if key not in k0:
-                self.err(node, f"missing required key '{key}' in a {kind} measurement")
+                self.ctx.error(node, f"missing required key '{key}' in a {kind} measurement")
         if any(key not in k0 for key in required):
-            raise _Invalid
+            raise Invalid
         p: dict[str, Any] = {}
         v = {key: val for key, (_k, val) in k0.items()}
         if kind in ("latency", "jitter"):
-            p["from"] = self.choice(v["from"], "latency start event", FROM_EVENTS)
-            p["to"] = self.choice(v["to"], "latency end event", TO_EVENTS)
-            p["stat"] = self.opt(k0, "stat", self.choice, "statistic", STATS, default="max")
+            p["from"] = self.r.choice(v["from"], "latency start event", FROM_EVENTS)
+            p["to"] = self.r.choice(v["to"], "latency end event", TO_EVENTS)
+            p["stat"] = self.r.optional(
+                k0, "stat", self.r.choice, "statistic", STATS, default="max"
+            )
         elif kind == "min_pulse_width":
-            p["passes"] = self.choice(v["passes"], "event a passing pulse makes", TO_EVENTS)
+            p["passes"] = self.r.choice(v["passes"], "event a passing pulse makes", TO_EVENTS)
             p["search"] = self._range(k0, "search", (1.0, 10_000.0))
         elif kind == "rate":
-            p["of"] = self.choice(v["of"], "counted edge", TO_EVENTS)
-            after = self.opt(k0, "after", self.quantity, "after", ("time",))
+            p["of"] = self.r.choice(v["of"], "counted edge", TO_EVENTS)
+            after = self.r.optional(k0, "after", self.quantity, "after", ("time",))
             p["after_us"] = after.value if after else 0.0
         elif kind == "count":
-            p["of"] = self.choice(v["of"], "counted event", COUNTS)
+            p["of"] = self.r.choice(v["of"], "counted event", COUNTS)
         elif kind == "opto_output":
-            p["figure"] = self.choice(v["figure"], "opto output figure", FIGURES)
+            p["figure"] = self.r.choice(v["figure"], "opto output figure", FIGURES)
         elif kind == "max_trigger_rate":
             p["search"] = self._range(k0, "search", (1.0, 1e6))
-            p["triggers"] = self.opt(k0, "triggers", self.integer, "triggers", 2, default=8)
+            p["triggers"] = self.r.optional(k0, "triggers", self.integer, "triggers", 2, default=8)
         if any(val is None for val in p.values()):
-            raise _Invalid
+            raise Invalid
         return Measure(kind, p, dimension)
 
     def _range(self, k: dict, key: str, default: tuple[float, float]) -> tuple[float, float]:
         if key not in k:
             return default
         node = k[key][1]
-        nodes = self._sequence(node, f"{key} range")
+        nodes = self.r.sequence(node, f"{key} range")
         if len(nodes) != 2:
-            self.err(node, f"{key} range must be [lowest, highest]")
-            raise _Invalid
+            self.ctx.error(node, f"{key} range must be [lowest, highest]")
+            raise Invalid
         lo = self.quantity(nodes[0], f"{key} range start", ("time",)).value
         hi = self.quantity(nodes[1], f"{key} range end", ("time",)).value
         if not 0 < lo < hi:
-            self.err(node, f"{key} range must satisfy 0 < lowest < highest")
-            raise _Invalid
+            self.ctx.error(node, f"{key} range must satisfy 0 < lowest < highest")
+            raise Invalid
         return lo, hi
 
     def _check_measure(
@@ -782,34 +686,36 @@ class _Loader:
             return
         needs_line1 = m.kind in ("latency", "jitter", "min_pulse_width", "max_trigger_rate")
         if needs_line1 and stim.line1 is None:
-            self.err(node, f"a {m.kind} measurement needs a line1 stimulus")
+            self.ctx.error(node, f"a {m.kind} measurement needs a line1 stimulus")
         if (
             m.kind in ("min_pulse_width", "max_trigger_rate")
             and stim.line1 is not None
             and (stim.line1.pulses is None)
         ):
-            self.err(node, f"a {m.kind} measurement needs a line1 'pulses' stimulus")
+            self.ctx.error(node, f"a {m.kind} measurement needs a line1 'pulses' stimulus")
         ext_keys = [k for k, x in m.params.items() if str(x).startswith("line0_ext")]
         if (m.kind == "opto_output" or ext_keys) and stim.line0_pullup_v is None:
             where = _value_of(node, ext_keys[0] if ext_keys else "kind")
-            self.err(
+            self.ctx.error(
                 where,
                 f"a {m.kind} measurement of the Line0 output voltage needs stimulus.line0_pullup",
             )
         if str(m.params.get("from", "")).startswith("line1_input") and not (
             stim.line1 and stim.line1.is_voltage
         ):
-            self.err(_value_of(node, "from"), "line1_input events need a line1 voltage stimulus")
+            self.ctx.error(
+                _value_of(node, "from"), "line1_input events need a line1 voltage stimulus"
+            )
 
     def bound(self, node: Node, dimension: str, raw: dict) -> Bound:
-        k = self.mapping(node, "bound", (), ("min", "max", "typ", "tol"))
+        k = self.r.mapping(node, "bound", (), ("min", "max", "typ", "tol"))
         if not k:
-            self.err(
+            self.ctx.error(
                 node,
                 "missing bound: give at least one of min, max or typ",
                 allowed="min, max, typ (with tol)",
             )
-            raise _Invalid
+            raise Invalid
         lookup = self._lookup(raw)
         dims = (dimension,)
         out: dict[str, Quantity | None] = {}
@@ -818,31 +724,31 @@ class _Loader:
             if key in k:
                 try:
                     out[key] = self.quantity(k[key][1], f"bound {key}", dims, lookup)
-                except _Invalid:
+                except Invalid:
                     failed = True
         if "tol" in k:
             if "typ" not in k:
-                self.err(k["tol"][0], "tol needs a typ value to be a tolerance around")
+                self.ctx.error(k["tol"][0], "tol needs a typ value to be a tolerance around")
                 failed = True
             try:
                 out["tol"] = self.quantity(k["tol"][1], "bound tol", (dimension, "percent"), lookup)
-            except _Invalid:
+            except Invalid:
                 failed = True
         if not any(key in k for key in ("min", "max", "typ")):
-            self.err(
+            self.ctx.error(
                 node,
                 "missing bound: give at least one of min, max or typ",
                 allowed="min, max, typ (with tol)",
             )
             failed = True
         if failed:
-            raise _Invalid
+            raise Invalid
         text = {key: _node_text(k[key][1]) for key in k}
         b = Bound(out.get("min"), out.get("max"), out.get("typ"), out.get("tol"), text)
         lo, hi = b.limits()
         if lo > hi:
-            self.err(node, "the bound is empty: no value satisfies min, max and typ ± tol")
-            raise _Invalid
+            self.ctx.error(node, "the bound is empty: no value satisfies min, max and typ ± tol")
+            raise Invalid
         return b
 
     def _lookup(self, raw: dict) -> Callable[[str, str | None], float]:
@@ -910,40 +816,10 @@ def _node_text(node: Node) -> str:
     return "…"
 
 
-def _compose(text: str, ctx: Context) -> Node | None:
-    try:
-        return yaml.compose(text, Loader=_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = (
-            SourceLoc(ctx.file, mark.line + 1, mark.column + 1)
-            if mark
-            else SourceLoc(ctx.file, 1, 1)
-        )
-        context = ""
-        if exc.context:
-            started = exc.context_mark
-            where = f" started at {started.line + 1}:{started.column + 1}" if started else ""
-            context = f" ({exc.context}{where})"
-        ctx.error(loc, f"YAML syntax error: {exc.problem or 'invalid YAML'}{context}")
-    except yaml.YAMLError as exc:
-        ctx.error(SourceLoc(ctx.file, 1, 1), f"YAML error: {exc}")
-    return None
-
-
 def loads_spec(text: str, rmap: RegisterMap, filename: str = "<string>") -> Spec:
     """Load timing-spec YAML ``text`` against ``rmap``; raise :class:`SpecError` on errors."""
-    ctx = Context(filename, text.splitlines())
-    root = _compose(text, ctx)
-    spec = None
-    if root is None and not ctx.diagnostics:
-        ctx.error(
-            SourceLoc(filename, 1, 1),
-            "the timing spec is empty",
-            allowed="a mapping with 'spec' and 'requirements'",
-        )
-    elif root is not None:
-        spec = _Loader(ctx, rmap).spec(root)
+    ctx, root = parse(text, filename, "timing spec", "a mapping with 'spec' and 'requirements'")
+    spec = None if root is None else _Loader(ctx, rmap).spec(root)
     if ctx.diagnostics:
         # Anchored nodes and the defaults are read once per requirement: report each error once.
         unique = {(d.loc.line, d.loc.col, d.message): d for d in ctx.diagnostics}
@@ -955,10 +831,4 @@ def loads_spec(text: str, rmap: RegisterMap, filename: str = "<string>") -> Spec
 def load_spec(path: str | Path, rmap: RegisterMap) -> Spec:
     """Load the timing spec in ``path``; :class:`SpecError` if invalid, OSError if unreadable."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            [Diagnostic(SourceLoc(str(path), 1, 1), f"the file is not UTF-8 text ({exc.reason})")]
-        ) from None
-    return loads_spec(text, rmap, str(path))
+    return loads_spec(read_source(path, SpecError), rmap, str(path))

@@ -17,8 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="check a timing spec and write a timing report",
         description="Evaluate every requirement of a timing spec on the event-driven firmware "
         "model at the register map's clock, print a pass/fail table and write DIR/report.html "
-        "(self-contained), DIR/report.md and DIR/results.json. Exit status 0 when every "
-        "requirement passes, 1 when one fails or an input has errors, 2 on a usage error.",
+        "(self-contained), DIR/report.md (diagrams in DIR/diagrams/) and DIR/results.json. "
+        "Exit status 0 when every requirement passes, 1 when one fails or an input has errors, "
+        "2 on a usage error.",
     )
     p.add_argument(
         "spec",
