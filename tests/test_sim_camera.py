@@ -1,0 +1,60 @@
+"""Co-simulation of the generated camera gateware against the firmware model, per simulator."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sim.runner import SIMULATORS, camera_design, run, slow_overrides
+
+
+def describe(result) -> str:
+    lines = [f"{result.simulator}: exit {result.exit_code}, results {result.results_xml}"]
+    for t in result.tests:
+        lines.append(f"  {t.name}: {'PASS' if t.passed else 'FAIL'}")
+        if not t.passed:
+            lines.append("    " + t.message[:4000].replace("\n", "\n    "))
+    return "\n".join(lines)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_sim_camera_cosim(simulator: str) -> None:
+    design = camera_design(overrides=slow_overrides())
+    seed = int(os.environ.get("CAMTWIN_SEED", "1"))
+    result = run(
+        simulator,
+        design,
+        ["sim.cocotb_camera", "sim.cocotb_directed"],
+        seed=seed,
+        config={"random_count": 4, "random_cycles": 4000},
+    )
+    assert result.passed, describe(result)
+    assert len(result.tests) >= 20
+
+
+# Tests whose expectations do not assume a frame period of a few cycles (R is 625 000 here).
+FULL_CLOCK_TESTS = (
+    "register_|bus_errors|delay_fifo_full|random_regression|config_sweep|output_lines"
+    "|converter_(first|m_greater|divider)"
+)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize(
+    "simulator",
+    [pytest.param(s, marks=[pytest.mark.soak] if s != "icarus" else []) for s in SIMULATORS],
+)
+def test_sim_camera_cosim_full_clock_map(simulator: str) -> None:
+    """The bundled map as it is (125 MHz, K = 16, 5 ms readout): registers and line paths."""
+    design = camera_design()
+    result = run(
+        simulator,
+        design,
+        ["sim.cocotb_camera", "sim.cocotb_directed"],
+        test_filter=FULL_CLOCK_TESTS,
+        seed=1,
+    )
+    assert result.passed, describe(result)
+    assert len(result.tests) >= 9
