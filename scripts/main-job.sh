@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a register map (default: the bundled camera): set up if needed, check the
-# map, generate every artifact into build/<device>/ and, for the camera, the timing report.
+# map, generate every artifact into build/<device>/ and, for the camera, run a short
+# co-verification regression on both simulators and the timing report.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,8 +14,10 @@ echo "== camtwin check $regmap"
 camtwin check "$regmap"
 echo "== camtwin generate $regmap -o $out"
 camtwin generate "$regmap" -o "$out"
-# The timing spec names the camera's features: it runs on the bundled camera map.
+# The regression and the timing spec drive the camera's features: they run on the camera map.
 if [[ "$(realpath "$regmap")" == "$root/regmap/camera.yaml" ]]; then
+    echo "== camtwin regress $regmap --sim all"
+    camtwin regress "$regmap" --sim all
     echo "== camtwin timing specs/camera-timing.yaml --regmap $regmap -o $out/timing"
     camtwin timing specs/camera-timing.yaml --regmap "$regmap" -o "$out/timing"
 fi
