@@ -411,3 +411,107 @@ def test_reserved_enum_values_select_nothing(rig):
     assert rig.cycles("frame_start") == []
     assert rig.cycles("line0_out") == []
     assert rig.cycles("line2_o") == list(range(1, 101))
+
+
+HW_FIELDS = (
+    "FrameCount",
+    "TriggerLostCount",
+    "OvertriggerCount",
+    "EventTriggerLostStatus",
+    "EventOvertriggerStatus",
+    "FrameTriggerWait",
+    "ExposureActive",
+    "AcquisitionActive",
+)
+
+
+def test_reads_return_every_hardware_field_during_the_read_cycle(rig):
+    """docs/semantics.md: a read performed in cycle t returns status bits, counters and event
+    bits as they are during t; counters and event bits change from the cycle after the event.
+
+    Software triggers (D = 100, K = 4) high in 11..15: the one in 15 is lost; releases at 111
+    (frame, FrameTriggerWait[111] = 1) and 112..114 (overtriggers); CounterReset pulse in 201.
+    """
+    cam = rig.cam
+    cam.set("TriggerMode", "On", TriggerSelector="FrameStart")
+    cam.set("TriggerSource", "Software", TriggerSelector="FrameStart")
+    cam.set("TriggerDelay", 100.0, TriggerSelector="FrameStart")
+    cam.execute("AcquisitionStart")  # pulse in 0: active from 1
+    reads = {}
+    while rig.m.cycle <= 210:
+        t = rig.m.cycle
+        rig.run_to(t)
+        reads[t] = tuple(int(cam.get(name)) for name in HW_FIELDS)  # performed in cycle t
+        if 10 <= t <= 14:
+            cam.execute("TriggerSoftware")  # performed in t, high in t + 1
+        if t == 200:
+            cam.execute("CounterReset")  # high in 201: counters 0 from 202
+    assert rig.cycles("frame_start") == [111]
+    assert [e.cycle for e in rig.m.events if e.kind == "overtrigger"] == [112, 113, 114]
+    # (frames, lost, overtriggers, lost bit, overtrigger bit, wait, exposure, active)
+    assert reads[15] == (0, 0, 0, 0, 0, 1, 0, 1)  # the trigger lost in 15: not yet visible
+    assert reads[16] == (0, 1, 0, 1, 0, 1, 0, 1)
+    assert reads[110] == (0, 1, 0, 1, 0, 1, 0, 1)
+    assert reads[111] == (0, 1, 0, 1, 0, 1, 1, 1)  # frame start cycle: status of 111, old count
+    assert reads[112] == (1, 1, 0, 1, 0, 0, 1, 1)  # overtrigger in 112: not yet visible
+    assert reads[113] == (1, 1, 1, 1, 1, 0, 1, 1)
+    assert reads[114] == (1, 1, 2, 1, 1, 0, 1, 1)
+    assert reads[115] == (1, 1, 3, 1, 1, 0, 1, 1)
+    assert reads[131] == (1, 1, 3, 1, 1, 0, 0, 1)  # E = 20: exposure 111..130
+    assert reads[161] == (1, 1, 3, 1, 1, 1, 0, 1)  # t0 + P: waiting again
+    assert reads[201] == (1, 1, 3, 1, 1, 1, 0, 1)  # CounterReset high in 201
+    assert reads[202] == (0, 0, 0, 1, 1, 1, 0, 1)  # counters zeroed, event bits kept
+
+
+def test_read_in_cycle_of_acquisition_done_and_lost_on_both_selectors(rig):
+    """The AcquisitionDone bit reads 1 from t0 + P, the first cycle with AcquisitionActive = 0;
+    TriggerLostCount counts +2 when both selectors drop a trigger in one cycle, from t+1."""
+    cam = rig.cam
+    for sel in ("FrameStart", "AcquisitionStart"):
+        cam.set("TriggerMode", "On", TriggerSelector=sel)
+        cam.set("TriggerSource", "Line1", TriggerSelector=sel)
+        cam.set("TriggerDelay", 1000.0, TriggerSelector=sel)
+    cam.AcquisitionMode = "SingleFrame"
+    rising = []
+    level = 0
+    reads = {}
+    while rig.m.cycle < 60:  # Line1 rises at 10, 20, 30, 40, 50: rise pulses 14, 24, ..., 54
+        t = rig.m.cycle
+        level = 1 if t >= 10 and (t - 10) % 10 < 5 else 0
+        rig.run_to(t, line1=level)
+        if rig.m.edges[0].y1 and not rig.m.edges[0].y2:
+            rising.append(t + 1)
+        reads[t] = (cam.TriggerLostCount, cam.EventTriggerLostStatus)
+    assert rising == [14, 24, 34, 44, 54]
+    # K = 4 pending per selector after 14..44: both selectors drop the trigger of 54
+    assert reads[54] == (0, False)
+    assert reads[55] == (2, True)
+    # SingleFrame free run (FrameStart trigger Off): done bit from t0 + P
+    cam.set("TriggerMode", "Off", TriggerSelector="FrameStart")
+    cam.set("TriggerMode", "Off", TriggerSelector="AcquisitionStart")
+    t_write = rig.m.cycle - 1
+    cam.execute("AcquisitionStart")  # pulse in t_write + 1: active and frame at t_write + 2
+    t0 = t_write + 2
+    done = {}
+    while rig.m.cycle <= t0 + P + 1:
+        t = rig.m.cycle
+        rig.run_to(t)
+        done[t] = (cam.AcquisitionActive, cam.EventAcquisitionDoneStatus)
+    assert rig.cycles("frame_start") == [t0]
+    assert done[t0 + P - 1] == (True, False)
+    assert done[t0 + P] == (False, True)
+
+
+def test_raw_exposure_zero_reads(rig):
+    """ExposureTime 0 (a raw write): no ExposureActive cycle, ResultingFrameRate max(0, R)."""
+    cam = rig.cam
+    cam.set_raw("ExposureTime", 0)
+    cam.execute("AcquisitionStart")  # pulse in 0: active and first free-run frame at 1
+    rig.run_to(0)
+    assert cam.get_raw("ResultingFrameRate") == P
+    rig.run_to(1)
+    assert rig.at(1).frame_start == 1
+    assert (cam.ExposureActive, cam.FrameTriggerWait) == (False, True)  # read in 1
+    rig.run_to(2 * P + 1)
+    assert rig.cycles("frame_start") == [1, 1 + P, 1 + 2 * P]
+    assert rig.cycles("exposure_active") == []

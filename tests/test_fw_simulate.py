@@ -39,6 +39,22 @@ RAW_WRITES = [
     (0x10000, 3),  # ACQ_CTRL: reserved AcquisitionMode 3
     (0x10100, 1 | 6 << 4),  # TRIGGER_CTRL[FrameStart]: On, reserved TriggerSource 6
     (0x10010, 0),  # EXPOSURE_TIME = 0
+    (0x10110, 1 | 4 << 4),  # TRIGGER_CTRL[AcquisitionStart]: On, reserved TriggerSource 4
+    (0x10100, 1 | 7 << 4),  # TRIGGER_CTRL[FrameStart]: On, reserved TriggerSource 7
+    (0x10220, 1 | 1 << 1 | 15 << 4),  # LINE_CFG[Line2]: Output, inverted, reserved LineSource 15
+    (0x10220, 8 << 4),  # LINE_CFG[Line2]: Input, reserved LineSource 8
+]
+RAW_REGISTERS = [
+    "FC_MULTIPLIER",
+    "FC_DIVIDER",
+    "LINE_CFG",
+    "ACQ_CTRL",
+    "TRIGGER_CTRL",
+    "EXPOSURE_TIME",
+    ("TRIGGER_CTRL", 1),
+    "TRIGGER_CTRL",
+    ("LINE_CFG", 2),
+    ("LINE_CFG", 2),
 ]
 
 
@@ -109,6 +125,9 @@ def scenarios(draw):
         # raw words only a bus write can store (reserved values, M = 0, Q = 0)
         st.sampled_from(RAW_WRITES).map(lambda aw: (aw[0], aw[1], {})),
     )
+    # raw words only a bus write can store, also in the initial configuration
+    for addr, value in draw(st.lists(st.sampled_from(RAW_WRITES), max_size=2)):
+        w.append((-1, addr, value))
     w.append((draw(st.integers(-1, 5)), "AcquisitionStart", None))
     for _ in range(draw(st.integers(0, 8))):
         name, value, sel = draw(actions)
@@ -118,8 +137,8 @@ def scenarios(draw):
 
 def test_frame_period_address(camera_map):
     assert camera_map.register("ACQ_FRAME_PERIOD").address == ACQ_FRAME_PERIOD
-    names = ["FC_MULTIPLIER", "FC_DIVIDER", "LINE_CFG", "ACQ_CTRL", "TRIGGER_CTRL", "EXPOSURE_TIME"]
-    assert [camera_map.register(n).address for n in names] == [a for a, _ in RAW_WRITES]
+    regs = [r if isinstance(r, tuple) else (r, 0) for r in RAW_REGISTERS]
+    assert [camera_map.register(n).address_of(i) for n, i in regs] == [a for a, _ in RAW_WRITES]
 
 
 def assert_same(a, b):
@@ -381,3 +400,124 @@ def test_same_cycle_edges_last_level_wins(slow_camera_map):
     assert r.edges["line1_in"] == [(0, 0), (8, 1)]
     arr = np.array([[8, 1], [5, 1], [5, 0]])
     assert simulate(slow_camera_map, 20, line1=arr).edges["line1_in"] == [(0, 0), (8, 1)]
+
+
+# ------------------------------------------------------------ values only a raw write can store
+# docs/semantics.md, "Corner cases pinned down with the gateware", last bullet. Slow camera:
+# R = 50 cycles, K = 4; Line1 rises at pins 10 and 110 (N = 0): rise pulses at 14 and 114.
+LINE1_TWO_RISES = pulse(10, 2) + pulse(110, 2)
+TRIGGER_CTRL = (0x10100, 0x10110)  # FrameStart, AcquisitionStart
+LINE_CFG = (0x10200, 0x10210, 0x10220)
+FC_DIVIDER = 0x10408
+EXPOSURE_TIME = 0x10010
+FC_ON_LINE0 = (-1, "LineSource", "FrequencyConverter", {"LineSelector": "Line0"})
+
+
+def test_raw_addresses(camera_map):
+    assert [camera_map.register("TRIGGER_CTRL").address_of(i) for i in (0, 1)] == list(TRIGGER_CTRL)
+    assert [camera_map.register("LINE_CFG").address_of(i) for i in range(3)] == list(LINE_CFG)
+    assert camera_map.register("FC_DIVIDER").address == FC_DIVIDER
+    assert camera_map.register("EXPOSURE_TIME").address == EXPOSURE_TIME
+    trig = camera_map.register("TRIGGER_CTRL")
+    assert (trig.field("mode").lsb, trig.field("source").lsb) == (0, 4)
+    assert trig.field("source").mask >> 4 == 7  # 3 bits: values 4..7 reserved
+    line = camera_map.register("LINE_CFG")
+    assert (line.field("mode").lsb, line.field("inverter").lsb, line.field("source").lsb) == (
+        0,
+        1,
+        4,
+    )
+    assert line.field("source").mask >> 4 == 15  # 4 bits: values 8..15 reserved
+
+
+@pytest.mark.parametrize("mode", ["cycle", "event"])
+@pytest.mark.parametrize("source", [4, 5, 6, 7])
+def test_reserved_trigger_source_selects_no_trigger(slow_camera_map, mode, source):
+    """TriggerMode On with a reserved TriggerSource: no trigger ever enters the delay FIFO,
+    although the frequency converter fires (its pulses at 14 and 114 reach Line0 at 15, 115)."""
+    writes = [
+        FC_ON_LINE0,
+        (-1, TRIGGER_CTRL[0], 1 | source << 4),
+        (-1, "AcquisitionStart", None),
+    ]
+    r = simulate(slow_camera_map, 300, line1=LINE1_TWO_RISES, writes=writes, mode=mode)
+    assert r.edges["line0_out"] == [(0, 0), (15, 1), (16, 0), (115, 1), (116, 0)]
+    assert r.pulses("frame_start") == []
+    assert r.events == []
+    assert r.counters == {"FrameCount": 0, "TriggerLostCount": 0, "OvertriggerCount": 0}
+    assert r.edges["acquisition_active"] == [(0, 0), (1, 1)]  # active, waiting for a trigger
+    assert r.edges["frame_trigger_wait"] == [(0, 0), (1, 1)]
+
+    # AcquisitionStart selector On with a reserved source: armed, never active
+    writes = [
+        FC_ON_LINE0,
+        (-1, TRIGGER_CTRL[1], 1 | source << 4),
+        (-1, "AcquisitionStart", None),
+    ]
+    r = simulate(slow_camera_map, 300, line1=LINE1_TWO_RISES, writes=writes, mode=mode)
+    assert r.edges["acquisition_active"] == [(0, 0)]
+    assert r.pulses("frame_start") == []
+
+
+@pytest.mark.parametrize("mode", ["cycle", "event"])
+def test_raw_divider_zero_acts_as_one(slow_camera_map, mode):
+    """Q = 0 passes every multiplier pulse like Q = 1. M = 2: aligned pulses at the rises 14 and
+    114 (T unknown at the first), one owed pulse at 114 + ceil(100/2) = 164; Line0 one later."""
+    writes = [FC_ON_LINE0, (-1, "FrequencyConverterMultiplier", 2), (-1, FC_DIVIDER, 0)]
+    r = simulate(slow_camera_map, 300, line1=LINE1_TWO_RISES, writes=writes, mode=mode)
+    assert r.pulses("line0_out") == [15, 115, 165]
+    assert r.edges["line0_out"] == [
+        (0, 0),
+        (15, 1),
+        (16, 0),
+        (115, 1),
+        (116, 0),
+        (165, 1),
+        (166, 0),
+    ]
+    # a later raw write of 0 is a converter write (reset) and still acts as Q = 1
+    writes.append((150, FC_DIVIDER, 0))  # the pulse owed at 164 is dropped
+    r = simulate(
+        slow_camera_map, 300, line1=LINE1_TWO_RISES + pulse(210, 2), writes=writes, mode=mode
+    )
+    assert r.pulses("line0_out") == [15, 115, 215]
+
+
+@pytest.mark.parametrize("mode", ["cycle", "event"])
+@pytest.mark.parametrize("source", [8, 11, 15])
+def test_reserved_line_source_drives_zero(slow_camera_map, mode, source):
+    """A reserved LineSource drives 0: Line0 stays low while frames, exposure and the converter
+    run; inverted Line2 in Output mode drives 0 XOR 1 = 1 from cycle 1 (one register)."""
+    writes = [
+        (-1, "ExposureTime", 20.0),
+        (-1, LINE_CFG[0], 1 | source << 4),
+        (-1, LINE_CFG[2], 1 | 1 << 1 | source << 4),
+        (-1, "AcquisitionStart", None),
+    ]
+    r = simulate(slow_camera_map, 200, line1=LINE1_TWO_RISES, writes=writes, mode=mode)
+    assert r.pulses("frame_start") == [1, 51, 101, 151]  # free run: something to leak
+    assert r.edges["line0_out"] == [(0, 0)]
+    assert r.edges["line2_oe"] == [(0, 0), (1, 1)]
+    assert r.edges["line2_o"] == [(0, 0), (1, 1)]
+    assert r.level("line_status", 199) == 0b100  # Line0 0, Line1 low again, Line2 drives 1
+
+
+@pytest.mark.parametrize("mode", ["cycle", "event"])
+@pytest.mark.parametrize(("frame_period", "period"), [(None, 50), (80, 80)])
+def test_raw_exposure_zero(slow_camera_map, mode, frame_period, period):
+    """E = 0: no ExposureActive cycle (t0 .. t0 + E - 1 is empty), Line0 on ExposureActive stays
+    low; the free-run period is still P = max(0, R) = 50, or max(P, F) with the frame rate on."""
+    writes = [
+        (-1, EXPOSURE_TIME, 0),
+        (-1, "LineSource", "ExposureActive", {"LineSelector": "Line0"}),
+        (-1, "AcquisitionStart", None),  # pulse in 0: active and first frame from 1
+    ]
+    if frame_period is not None:
+        writes += [(-1, ACQ_FRAME_PERIOD, frame_period), (-1, "AcquisitionFrameRateEnable", True)]
+    r = simulate(slow_camera_map, 400, writes=writes, mode=mode)
+    assert r.pulses("frame_start") == list(range(1, 400, period))
+    assert r.edges["exposure_active"] == [(0, 0)]
+    assert r.edges["line0_out"] == [(0, 0)]
+    assert r.counters["FrameCount"] == len(range(1, 400, period))
+    # FrameTriggerWait: 1 at each t0, 0 from t0 + 1 to t0 + P - 1
+    assert r.edges["frame_trigger_wait"][:4] == [(0, 0), (1, 1), (2, 0), (1 + period, 1)]
