@@ -10,7 +10,7 @@ python="${PYTHON:-python3}"
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
-apt_packages=(iverilog build-essential python3-venv python3-dev liblz4-dev zlib1g-dev chromium)
+apt_packages=(iverilog yosys build-essential python3-venv python3-dev liblz4-dev zlib1g-dev chromium)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
