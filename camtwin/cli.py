@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"camtwin {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `camtwin generate ... | head`: the reader went away
+        sys.stderr.close()
+        return 1
     except KeyboardInterrupt:
         print(f"camtwin {args.command}: interrupted", file=sys.stderr)
         return 130

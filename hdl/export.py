@@ -5,6 +5,7 @@ from __future__ import annotations
 from amaranth.back import verilog
 from amaranth.hdl import Shape
 
+from regmap.diagnostics import UnsupportedMap
 from regmap.model import RegisterMap
 
 from .axi import AXI4LiteSignature
@@ -56,5 +57,11 @@ def generate_verilog(rmap: RegisterMap) -> str:
     """Verilog text of the camera, top module named after the map's ``device.name``."""
     if not isinstance(rmap, RegisterMap):
         raise TypeError(f"rmap must be a RegisterMap, not {rmap!r}")
-    text = verilog.convert(Camera(rmap), name=rmap.device.name, emit_src=False)
+    try:
+        text = verilog.convert(Camera(rmap), name=rmap.device.name, emit_src=False)
+    except KeyError as exc:  # a register, field, feature or constant the camera uses is missing
+        raise UnsupportedMap(
+            f"the gateware implements the camera's I/O path; this map lacks what it needs: "
+            f"{exc.args[0]}"
+        ) from None
     return _header(rmap) + text

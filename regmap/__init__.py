@@ -4,7 +4,7 @@
 >>> rmap = load("regmap/camera.yaml")
 """
 
-from .diagnostics import Diagnostic, RegmapError
+from .diagnostics import Diagnostic, RegmapError, UnsupportedMap
 from .loader import load, loads
 from .model import (
     Access,
@@ -41,6 +41,7 @@ __all__ = [
     "Scale",
     "Selector",
     "SourceLoc",
+    "UnsupportedMap",
     "Visibility",
     "load",
     "loads",

@@ -57,10 +57,6 @@ def check(rmap: RegisterMap, ctx: Context, builder: Builder) -> None:
         rule(rmap, ctx, builder)
 
 
-def _loc(obj: object, fallback: SourceLoc) -> SourceLoc:
-    return getattr(obj, "loc", None) or fallback
-
-
 def _genicam_name(ctx: Context, name: str, loc: SourceLoc, what: str) -> None:
     if not _NCNAME.fullmatch(name):
         ctx.error(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .model import SourceLoc
 
-__all__ = ["Diagnostic", "DiagnosticsError", "RegmapError", "did_you_mean"]
+__all__ = ["Diagnostic", "DiagnosticsError", "RegmapError", "UnsupportedMap", "did_you_mean"]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -62,3 +62,7 @@ class DiagnosticsError(Exception):
 
 class RegmapError(DiagnosticsError):
     """A register map failed to compile."""
+
+
+class UnsupportedMap(ValueError):
+    """A valid register map that a consumer (a generator, the gateware) cannot implement."""

@@ -35,7 +35,7 @@ from .model import (
     SourceLoc,
     Visibility,
 )
-from .yamlsource import Context, Invalid, Reader, compose, each, kind_of, parse, read_source
+from .yamlsource import Context, Invalid, Reader, each, kind_of, parse, read_source
 
 __all__ = ["load", "loads"]
 
@@ -43,10 +43,6 @@ _BITS_RE = re.compile(r"\s*(\d+)\s*(?::\s*(\d+)\s*)?")
 _SCALE_RE = re.compile(r"q(\d+)")
 
 SCALES = ("raw", "cycles", "period", "q<N> (fixed point with N fractional bits)")
-
-# Former private names, kept for callers written against them.
-_Invalid = Invalid
-_compose = compose
 
 
 class Builder:

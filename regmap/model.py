@@ -370,7 +370,10 @@ class RegisterMap:
         raise KeyError(f"no selector named {name!r}")
 
     def constant(self, name: str) -> int:
-        return self.device.constants[name].value
+        try:
+            return self.device.constants[name].value
+        except KeyError:
+            raise KeyError(f"no constant named {name!r}") from None
 
     @property
     def clock_hz(self) -> int:
@@ -378,7 +381,7 @@ class RegisterMap:
 
     @property
     def stem(self) -> str:
-        """Base name of generated artifacts (``camera`` for ``camera.yaml``)."""
+        """Base name of generated artifacts: the device name (``camera`` gives ``camera.h``)."""
         return self.device.name
 
     @property

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a register map (default: the bundled camera): set up if needed, check the
-# map, generate every artifact into build/<device>/ and, for the camera, run a short
+# map, generate every artifact into build/<map file name>/ and, for the camera, run a short
 # co-verification regression on both simulators and the timing report.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -45,7 +45,7 @@ def test_missing_file_is_one_line_exit_2():
 def test_generate_writes_artifacts_named_after_the_map(tmp_path, capsys):
     assert main(["generate", str(CAMERA_YAML), "-o", str(tmp_path)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert {"camera.h", "camera.md"} <= set(names)
+    assert names == ["camera.h", "camera.md", "camera.v", "camera.xml"]
     first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     capsys.readouterr()
     assert main(["generate", str(CAMERA_YAML), "-o", str(tmp_path)]) == 0
@@ -98,3 +98,45 @@ def test_no_subcommand_is_a_usage_error():
     proc = run()
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_generate_only_lists_each_kind_once(tmp_path, capsys):
+    assert main(["generate", str(CAMERA_YAML), "-o", str(tmp_path), "--only", "docs,docs"]) == 0
+    assert capsys.readouterr().out.count("camera.md") == 1
+
+
+def test_generate_empty_only_is_a_usage_error(tmp_path):
+    proc = run("generate", "-o", str(tmp_path), "--only", "")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("camtwin generate: error: unknown artifact kind ''")
+
+
+def test_generate_to_an_unwritable_place_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run("generate", "--only", "header", "-o", str(blocker / "sub"))
+    assert proc.returncode == 2
+    assert (
+        proc.stderr
+        == f"camtwin generate: error: cannot write to '{blocker / 'sub'}': Not a directory\n"
+    )
+
+
+def test_generate_verilog_from_a_map_the_gateware_cannot_implement(tmp_path):
+    proc = run("generate", str(ROOT / "tests/data/regmap/minimal.yaml"), "-o", str(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        "camtwin generate: error: cannot generate verilog from "
+        f"{ROOT / 'tests/data/regmap/minimal.yaml'}: the gateware implements the camera's I/O "
+        "path; this map lacks what it needs: no constant named 'TriggerFifoDepth'; "
+        "no files written\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_the_other_kinds_from_a_small_map(tmp_path):
+    minimal = ROOT / "tests/data/regmap/minimal.yaml"
+    assert (
+        main(["generate", str(minimal), "-o", str(tmp_path), "--only", "header,docs,genicam"]) == 0
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.h", "tiny.md", "tiny.xml"]

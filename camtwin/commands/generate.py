@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from regmap import RegisterMap
+from regmap import RegisterMap, UnsupportedMap
 from regmap.generators import GENERATORS, Generator, write_atomic
 
 from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
@@ -55,15 +55,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def _select(only: str | None) -> list[Generator]:
     kinds = artifact_kinds()
-    if not only:
+    if only is None:
         return list(kinds.values())
-    chosen = []
+    chosen: list[Generator] = []
     for name in (k.strip() for k in only.split(",")):
         if name not in kinds:
             raise UsageError(
                 f"unknown artifact kind '{name}' in --only; allowed: {', '.join(kinds)}"
             )
-        chosen.append(kinds[name])
+        if kinds[name] not in chosen:
+            chosen.append(kinds[name])
     return chosen
 
 
@@ -80,10 +81,22 @@ def run(args: argparse.Namespace) -> int:
     rendered = []
     for gen in generators:
         start = time.perf_counter()
-        rendered.append((gen, gen.render(rmap), time.perf_counter() - start))
-    for gen, text, seconds in rendered:
-        path = args.output / gen.filename(rmap)
-        changed = write_atomic(path, text)
-        state = "wrote" if changed else "unchanged"
-        print(f"{state:9} {path} ({len(text.encode())} bytes, {seconds * 1e3:.0f} ms)")
+        try:
+            text = gen.render(rmap)
+        except UnsupportedMap as exc:
+            print(
+                f"camtwin generate: error: cannot generate {gen.kind} from {args.regmap}: "
+                f"{exc}; no files written",
+                file=sys.stderr,
+            )
+            return 1
+        rendered.append((gen, text, time.perf_counter() - start))
+    try:
+        for gen, text, seconds in rendered:
+            path = args.output / gen.filename(rmap)
+            changed = write_atomic(path, text)
+            state = "wrote" if changed else "unchanged"
+            print(f"{state:9} {path} ({len(text.encode())} bytes, {seconds * 1e3:.0f} ms)")
+    except OSError as exc:
+        raise UsageError(f"cannot write to '{args.output}': {exc.strerror or exc}") from None
     return 0

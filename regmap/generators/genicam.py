@@ -29,6 +29,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 
+from regmap.diagnostics import UnsupportedMap
 from regmap.model import Access, Field, Interface, Register, RegisterMap, Scale, Selector
 
 __all__ = ["GENAPI_NAMESPACE", "generate_genicam_xml"]
@@ -57,7 +58,7 @@ _ACCESS_MODE = {
 def generate_genicam_xml(rmap: RegisterMap, *, standard_namespace: str = "GEV") -> str:
     """Return the GenApi 1.1 XML describing every feature and selector of ``rmap``."""
     if standard_namespace not in _STANDARD_NAMESPACES:
-        raise ValueError(
+        raise UnsupportedMap(
             f"standard_namespace must be one of {', '.join(_STANDARD_NAMESPACES)}, "
             f"not {standard_namespace!r}"
         )
@@ -80,7 +81,7 @@ def _version(text: str) -> tuple[int, int, int]:
     """Major, minor and sub-minor numbers of a ``X.Y[.Z]`` device version."""
     m = _VERSION_RE.fullmatch(text.strip())
     if m is None:
-        raise ValueError(
+        raise UnsupportedMap(
             f"device version must be 'major.minor[.subminor]' with decimal numbers, not {text!r}"
         )
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
@@ -89,7 +90,7 @@ def _version(text: str) -> tuple[int, int, int]:
 def _cname(text: str, what: str) -> str:
     """``text`` if it is a valid GenApi name (``[A-Za-z][0-9A-Za-z_]*``), else ValueError."""
     if not _CNAME_RE.fullmatch(text):
-        raise ValueError(f"{what} must be a GenApi name ([A-Za-z][0-9A-Za-z_]*), not {text!r}")
+        raise UnsupportedMap(f"{what} must be a GenApi name ([A-Za-z][0-9A-Za-z_]*), not {text!r}")
     return text
 
 
@@ -127,7 +128,7 @@ def _formulas(scale: Scale, clock_hz: int) -> tuple[str, str, str]:
     if scale.kind == "fixed":
         one = 1 << scale.frac_bits
         return _half_even(f"FROM * {one}"), f"TO / {one}", "Increasing"
-    raise ValueError(f"scale must be cycles, period or qN for a Converter, not {scale}")
+    raise UnsupportedMap(f"scale must be cycles, period or qN for a Converter, not {scale}")
 
 
 def _sub(parent: ET.Element, tag: str, text: object = None, **attrs: str) -> ET.Element:
@@ -157,7 +158,7 @@ class _Builder:
         """The complete RegisterDescription element (VersionGuid still to be set)."""
         dev = self.rmap.device
         if self.reg_bytes != 4:
-            raise ValueError(f"bus_width must be 32 for GenApi registers, not {dev.bus_width}")
+            raise UnsupportedMap(f"bus_width must be 32 for GenApi registers, not {dev.bus_width}")
         major, minor, subminor = _version(dev.version)
         ET.register_namespace("", GENAPI_NAMESPACE)
         root = ET.Element(
@@ -201,7 +202,7 @@ class _Builder:
         """A new top-level node; a second node of the same name is a ValueError."""
         _cname(name, f"{tag} node name")
         if name in self.names:
-            raise ValueError(
+            raise UnsupportedMap(
                 f"GenApi node name {name!r} is used by both a {self.names[name]} and a {tag} "
                 "node (generated helper nodes end in _Reg, _Raw, _Conv, _Wr or _Index); "
                 "rename the feature, selector or category"
@@ -213,7 +214,7 @@ class _Builder:
         """An EnumEntry named the SFNC way, ``EnumEntry_<Enumeration>_<Entry>``."""
         name = _cname(f"EnumEntry_{enum_name}_{entry}", "enum entry name")
         if name in self.names:
-            raise ValueError(
+            raise UnsupportedMap(
                 f"GenApi node name {name!r} is used by both a {self.names[name]} and an "
                 "EnumEntry node; rename the feature, selector or category"
             )
@@ -322,7 +323,7 @@ class _Builder:
         name = feat.name
         shared = [o.name for o in reg.fields if o is not f and o.access.writable]
         if f.access is Access.WO and shared:
-            raise ValueError(
+            raise UnsupportedMap(
                 f"write-only field {f.name} of register {reg.name} shares the register with "
                 f"writable field(s) {', '.join(shared)}: GenApi cannot read it back, so writing "
                 "them would overwrite it; put the write-only field in a register of its own"
@@ -362,7 +363,9 @@ class _Builder:
                 self._text(el, "Unit", f.unit)
         elif kind is Interface.ENUMERATION:
             if not f.enum:
-                raise ValueError(f"feature {name} is an Enumeration but field {f.name} has no enum")
+                raise UnsupportedMap(
+                    f"feature {name} is an Enumeration but field {f.name} has no enum"
+                )
             for e in f.enum:
                 entry = self._entry(el, name, e.name)
                 self._doc(entry, e.description)
@@ -371,7 +374,7 @@ class _Builder:
             self._text(el, "pValue", value_node)
         elif kind is Interface.BOOLEAN:
             if f.width != 1:
-                raise ValueError(
+                raise UnsupportedMap(
                     f"feature {name} is a Boolean but field {f.name} is {f.width} bits wide"
                 )
             self._text(el, "pValue", value_node)
@@ -379,7 +382,7 @@ class _Builder:
             self._text(el, "OffValue", 0)
         elif kind is Interface.COMMAND:
             if not f.access.writable:
-                raise ValueError(f"feature {name} is a Command but field {f.name} is read-only")
+                raise UnsupportedMap(f"feature {name} is a Command but field {f.name} is read-only")
             self._text(el, "pValue", value_node)
             self._text(el, "CommandValue", 1)
         else:  # pragma: no cover - Interface is a closed enum
