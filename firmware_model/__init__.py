@@ -19,13 +19,15 @@ from .blocks import (
     Synchroniser,
     TriggerDelayFifo,
 )
-from .model import OUTPUT_SIGNALS, CameraModel, Event, Outputs
+from .model import OUTPUT_SIGNALS, CameraModel, Event, FrameCause, Outputs
 from .registers import AsyncRegisterFile, FeatureValue, RegisterFile, UnknownNameError
-from .scenario import Scenario, ScenarioError, load_scenario, loads_scenario
+from .results import summarise, write_results
+from .scenario import MAX_CYCLES, Scenario, ScenarioError, load_scenario, loads_scenario
 from .simulate import SIGNALS, Result, Write, simulate
 from .waves import plot_timing, to_wavejson
 
 __all__ = [
+    "MAX_CYCLES",
     "OUTPUT_SIGNALS",
     "SIGNALS",
     "Acquisition",
@@ -39,6 +41,7 @@ __all__ = [
     "EdgeDetector",
     "Event",
     "FeatureValue",
+    "FrameCause",
     "FrequencyConverter",
     "OutputRegister",
     "Outputs",
@@ -55,7 +58,9 @@ __all__ = [
     "loads_scenario",
     "plot_timing",
     "simulate",
+    "summarise",
     "to_wavejson",
+    "write_results",
 ]
 # ---- end of core exports ---------------------------------------------------------------------
 

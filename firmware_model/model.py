@@ -7,6 +7,7 @@ per clock cycle (docs/semantics.md).
 
 from __future__ import annotations
 
+from collections import deque
 from typing import NamedTuple
 
 from regmap import RegisterMap
@@ -23,7 +24,14 @@ from .blocks import (
     TriggerDelayFifo,
 )
 
-__all__ = ["OUTPUT_SIGNALS", "CameraModel", "Event", "Outputs"]
+__all__ = [
+    "OUTPUT_SIGNALS",
+    "PIN_TO_TRIGGER_CYCLES",
+    "CameraModel",
+    "Event",
+    "FrameCause",
+    "Outputs",
+]
 
 OUTPUT_SIGNALS = (
     "frame_start",
@@ -58,6 +66,36 @@ class Event(NamedTuple):
     cycle: int
     kind: str
     selector: str = ""
+
+
+PIN_TO_TRIGGER_CYCLES = 4
+"""A line's trigger pulse in cycle ``te`` reflects the pin level of cycle ``te - 4``: 2
+synchroniser cycles, the debouncer register (its ``y`` flips at the end of ``te - 2`` to
+``x[te - 2] = pin[te - 4] ^ LineInverter``) and the edge detector's cycle, whatever N is."""
+
+
+class FrameCause(NamedTuple):
+    """What started the frame of ``frame_start`` cycle ``frame``.
+
+    ``source``: the FrameStart trigger source that fired (``Line1``, ``Line2``, ``Software``,
+    ``FrequencyConverter``), or ``""`` for a free-running frame (FrameStart TriggerMode Off).
+    ``trigger``: the cycle the trigger pulse entered the delay FIFO (-1 when free-running).
+    ``origin``: the cycle of the input that caused the pulse: for a line, the pin edge the
+    debounced level reflects (the last pin change at or before ``trigger - 4``); for Software,
+    the cycle the TriggerSoftware write was performed (``trigger - 1``); None for the frequency
+    converter (a generated pulse), free-running frames, and a line pulse caused by a register
+    write (LineInverter, LineMode) instead of a pin edge.
+    ``level``: for a line, the pin level after that edge (1 rising, 0 falling), else -1.
+    """
+
+    frame: int
+    source: str
+    trigger: int = -1
+    origin: int | None = None
+    level: int = -1
+
+
+_SOURCE_NAMES = ("Software", "Line1", "Line2", "FrequencyConverter")
 
 
 def _debounce_constant(deb: Debouncer, x: int, n: int, cycles: int) -> None:
@@ -133,6 +171,13 @@ class CameraModel:
         self.line2_o = OutputRegister()
         self.line2_oe = OutputRegister()
         self.events: list[Event] = []
+        self.frame_causes: list[FrameCause] = []
+        """One :class:`FrameCause` per ``frame_start`` event, in order."""
+        # Provenance: recent pin changes per line (cycle, level), and the (source, trigger,
+        # origin, level) of each trigger pending in a delay FIFO, in FIFO order.
+        self._pins = [0, 0]
+        self._pin_changes: list[deque[tuple[int, int]]] = [deque(), deque()]
+        self._fifo_causes: list[deque[tuple[str, int, int | None, int]]] = [deque(), deque()]
         self._readout = rmap.constant("SensorReadoutTime")
         self._fc_reset = False
         self._fc_out = 0
@@ -240,6 +285,33 @@ class CameraModel:
         for i in range(3):
             bank.hw_drive(reg.address_of(i), fld, o.line_status >> i & 1)
 
+    # -- provenance -----------------------------------------------------------------------
+    def _pin_changed(self, i: int, t: int, level: int) -> None:
+        """Line ``i`` (0: Line1, 1: Line2) is sampled at a new ``level`` in cycle ``t``."""
+        self._pins[i] = level
+        changes = self._pin_changes[i]
+        changes.append((t, level))
+        # keep the last change at or before t - 4 (later lookups are at te - 4 >= t - 4)
+        while len(changes) >= 2 and changes[1][0] <= t - PIN_TO_TRIGGER_CYCLES:
+            changes.popleft()
+
+    def _trigger_cause(
+        self, src: int, line_level: int, t: int, inv: int
+    ) -> tuple[str, int, int | None, int]:
+        """The cause of a trigger pulse of source ``src`` entering a FIFO in cycle ``t``."""
+        if src == 0:
+            return ("Software", t, t - 1, -1)
+        if src == 3:
+            return ("FrequencyConverter", t, None, -1)
+        pin_level = line_level ^ inv
+        origin = None
+        for c, lv in reversed(self._pin_changes[src - 1]):
+            if c <= t - PIN_TO_TRIGGER_CYCLES:
+                if lv == pin_level:
+                    origin = c
+                break
+        return (_SOURCE_NAMES[src], t, origin, pin_level if origin is not None else -1)
+
     # -- simulation -----------------------------------------------------------------------
     def step(self, line1_in: int = 0, line2_i: int = 0) -> Outputs:
         """Simulate one clock cycle with the given input pin levels; return its outputs."""
@@ -251,6 +323,10 @@ class CameraModel:
             self._fc_reset = False
         c = self._cfg if self._cfg_version == bank.version else self._decode()
         pulses = bank.pulses
+        if line1_in != self._pins[0]:
+            self._pin_changed(0, t, 1 if line1_in else 0)
+        if line2_i != self._pins[1]:
+            self._pin_changed(1, t, 1 if line2_i else 0)
 
         # Input pipelines.
         s1 = self.sync[0].step(1 if line1_in else 0)
@@ -270,6 +346,7 @@ class CameraModel:
         # Trigger sources and delay FIFOs.
         released = [0, 0]
         lost_total = 0
+        frame_cause: tuple[str, int, int | None, int] | None = None
         for k in (0, 1):
             src = c.trig_src[k]
             if src == 0:
@@ -285,6 +362,16 @@ class CameraModel:
             if not c.trig_mode[k]:
                 trig = 0
             rel, lost = self.fifo[k].step(t, trig, c.trig_delay[k])
+            if trig and not lost:
+                # rise means the debounced level went to 1, fall to 0
+                level = 0 if src in (1, 2) and c.trig_act[k] else 1
+                self._fifo_causes[k].append(
+                    self._trigger_cause(src, level, t, c.inv[src] if src in (1, 2) else 0)
+                )
+            if rel:
+                cause = self._fifo_causes[k].popleft()
+                if k == 0:
+                    frame_cause = cause
             released[k] = rel
             if lost:
                 lost_total += 1
@@ -312,6 +399,11 @@ class CameraModel:
         if frame_start:
             exposure_active = 1 if c.exposure else 0
             self.events.append(Event(t, "frame_start"))
+            # with FrameStart TriggerMode On a frame only starts on a released trigger
+            if c.trig_mode[0] and frame_cause is not None:
+                self.frame_causes.append(FrameCause(t, *frame_cause))
+            else:
+                self.frame_causes.append(FrameCause(t, ""))
         if overtrigger:
             self.events.append(Event(t, "overtrigger"))
         if done:
@@ -447,6 +539,11 @@ class CameraModel:
         Only valid when :meth:`next_activity` is later than this cycle: the new levels then
         only enter the synchronisers during it.
         """
+        t = self.cycle
+        if line1_in != self._pins[0]:
+            self._pin_changed(0, t, 1 if line1_in else 0)
+        if line2_i != self._pins[1]:
+            self._pin_changed(1, t, 1 if line2_i else 0)
         self.skip(1)
         self.sync[0].q1 = 1 if line1_in else 0
         self.sync[1].q1 = 1 if line2_i else 0

@@ -3,7 +3,7 @@
 
 Format (all times in µs, converted with ``round(us * clock_hz / 1e6)``)::
 
-    duration: 20000                 # simulated time (required)
+    duration: 20000                 # simulated time (required, at most MAX_CYCLES cycles)
     device:                         # optional: a slower clock, other constants
       clock_hz: 1_000_000
       constants: {SensorReadoutTime: 1000}
@@ -30,12 +30,26 @@ from yaml.nodes import MappingNode, Node
 
 from regmap import Interface, RegisterMap
 from regmap.diagnostics import DiagnosticsError
-from regmap.yamlsource import Context, Invalid, Reader, parse
+from regmap.yamlsource import Context, Invalid, Reader, parse, read_source
 
 from .registers import RegisterFile
 from .simulate import Result, Write, simulate
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "loads_scenario"]
+__all__ = ["MAX_CYCLES", "Scenario", "ScenarioError", "load_scenario", "loads_scenario"]
+
+MAX_CYCLES = 2**32
+"""The longest ``duration``, in cycles (34.4 s at the camera's 125 MHz).
+
+The event-driven model's cost grows with activity, not with time: an idle stretch costs one
+step whatever its length, each frame about four steps, and each input edge or write a few.
+Inputs and writes are bounded by the file (a pulse train must start its last pulse before the
+end), so the duration matters through free-running frames, one per frame period (at least
+SensorReadoutTime): at the camera's 625 000-cycle readout, 2**32 cycles are at most 6 872
+frames, simulated in about a second at most (0.8 s measured on a loaded 2-core machine). It is
+also the range of the hardware's 32-bit counters (the converter's period counter saturates at
+2**32 - 1). A free-running 1e12 µs scenario (1.25e14 cycles, 2.5e7 frames) would run for tens
+of minutes.
+"""
 
 
 class ScenarioError(DiagnosticsError):
@@ -164,7 +178,7 @@ class _Builder:
             raise Invalid
         return Write(cycle, name, value, selectors)
 
-    def line(self, node: Node, name: str) -> list[tuple[int, int]]:
+    def line(self, node: Node, name: str, end: int | None) -> list[tuple[int, int]]:
         if isinstance(node, MappingNode):
             keys = self.r.mapping(
                 node, f"{name} pulse train", ("period", "width", "count"), ("start",)
@@ -176,6 +190,16 @@ class _Builder:
             k_us = self.rmap.clock_hz / 1e6
             if not 0 < round(width * k_us) < round(period * k_us):
                 self.ctx.error(node, f"{name}: need 0 < width < period, at least a cycle apart")
+                raise Invalid
+            if end is None:  # the duration has an error: the train cannot be bounded
+                return []
+            last = start + (count - 1) * period
+            if count and round(last * k_us) >= end:
+                self.ctx.error(
+                    keys["count"][1],
+                    f"{name}: pulse {count} of the train starts at {last:g} µs, at or after the "
+                    f"end (duration {end / k_us:g} µs)",
+                )
                 raise Invalid
             out: list[tuple[int, int]] = []
             for k in range(count):
@@ -211,6 +235,15 @@ class _Builder:
                 self.device(keys["device"][1])
         self.regs = RegisterFile(self.rmap, _NullBus())
         cycles = self.r.optional(keys, "duration", self.cycles, "duration", default=0)
+        end: int | None = cycles if "duration" in keys and not self.ctx.diagnostics else None
+        if cycles > MAX_CYCLES:
+            hz = self.rmap.clock_hz
+            self.ctx.error(
+                keys["duration"][1],
+                f"duration is {cycles} cycles at {hz} Hz; at most {MAX_CYCLES} cycles "
+                f"({MAX_CYCLES * 1e6 / hz:g} µs) can be simulated",
+            )
+            end = None
         writes: list[Write] = []
         for key, timed in (("setup", False), ("writes", True)):
             if key in keys:
@@ -227,7 +260,7 @@ class _Builder:
                 m = self.r.mapping(keys["inputs"][1], "inputs", (), ("line1", "line2"))
                 for name, (_k, v) in m.items():
                     with contextlib.suppress(Invalid):
-                        lines[name] = self.line(v, name)
+                        lines[name] = self.line(v, name, end)
         if self.ctx.diagnostics:
             return None
         return Scenario(self.rmap, cycles, writes, lines["line1"], lines["line2"], source)
@@ -258,6 +291,7 @@ def loads_scenario(text: str, rmap: RegisterMap, filename: str = "<string>") -> 
 
 
 def load_scenario(path: str | Path, rmap: RegisterMap) -> Scenario:
-    """Read and check a scenario file."""
+    """Read and check a scenario file: :class:`ScenarioError` (at 1:1 if it is not UTF-8 text),
+    :class:`OSError` if it cannot be read."""
     path = Path(path)
-    return loads_scenario(path.read_text(encoding="utf-8"), rmap, str(path))
+    return loads_scenario(read_source(path, ScenarioError), rmap, str(path))

@@ -23,7 +23,7 @@ import numpy as np
 
 from regmap import RegisterMap
 
-from .model import CameraModel, Event, Outputs
+from .model import CameraModel, Event, FrameCause, Outputs
 from .registers import RegisterFile
 
 __all__ = ["INPUT_SIGNALS", "SIGNALS", "Result", "Write", "simulate"]
@@ -54,6 +54,8 @@ class Result:
     events: list[Event]
     counters: dict[str, int]
     mode: str = "event"
+    frame_causes: list[FrameCause] = field(default_factory=list)
+    """What started each frame (:class:`~firmware_model.model.FrameCause`), in order."""
 
     def level(self, signal: str, cycle: int) -> int:
         """The level of ``signal`` during ``cycle``."""
@@ -85,6 +87,7 @@ class Result:
                 for e in self.events
             ],
             "counters": dict(self.counters),
+            "frame_causes": [c._asdict() for c in self.frame_causes],
         }
 
 
@@ -276,4 +279,5 @@ def simulate(
             "OvertriggerCount": c.overtriggers,
         },
         mode=mode,
+        frame_causes=list(model.frame_causes),
     )

@@ -2,6 +2,8 @@
 # Set up camtwin on a Debian 12 machine: system packages (as root, via apt-get)
 # and a virtual environment in .venv with camtwin and its dependencies.
 # Idempotent: a second run only checks stamps and returns in well under a second.
+# Concurrent runs (scripts/test.sh and scripts/main-job.sh started together) are serialised
+# with flock on .venv.lock next to .venv: one installs, the others wait and find it ready.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,6 +11,10 @@ venv="$root/.venv"
 python="${PYTHON:-python3}"
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+# Held until the script exits (the descriptor closes with it).
+exec 9>"$root/.venv.lock"
+flock 9
 
 apt_packages=(iverilog yosys build-essential python3-venv python3-dev liblz4-dev zlib1g-dev chromium)
 missing=()
@@ -29,13 +35,16 @@ fi
 
 stamp="$venv/.camtwin-stamp"
 want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/camtwin" ]]; then
+# Ready: same pyproject.toml, the entry point exists, and the interpreter runs and imports the
+# installed camtwin (-I: not a camtwin/ in the current directory).
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/camtwin" ]] \
+    && "$venv/bin/python" -I -c 'import camtwin' >/dev/null 2>&1; then
     exit 0
 fi
 
-if [[ ! -x "$venv/bin/python" ]]; then
+if ! "$venv/bin/python" -c '' >/dev/null 2>&1; then
     say "creating virtual environment in $venv"
-    "$python" -m venv "$venv"
+    "$python" -m venv --clear "$venv"
 fi
 say "installing camtwin and its dependencies into $venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip

@@ -185,3 +185,68 @@ def test_a_scenario_that_is_not_a_mapping_is_a_diagnostic(camera_map):
     (d,) = info.value.diagnostics
     assert (d.loc.line, d.loc.col) == (1, 1)
     assert d.message == "the scenario must be a mapping, not a list"
+
+
+def test_cli_model_output_is_an_existing_file(tmp_path, capsys):
+    target = tmp_path / "out.txt"
+    target.write_text("x")
+    rc = main(["model", "--scenario", str(EXAMPLES / "debounce_1500us.yaml"), "-o", str(target)])
+    assert rc == 2
+    assert capsys.readouterr().err == (
+        f"camtwin model: error: output '{target}' exists and is not a directory\n"
+    )
+    assert target.read_text() == "x"
+
+
+def test_cli_model_non_utf8_scenario_is_a_diagnostic(tmp_path, capsys):
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes(b"# caf\xe9\nduration: 10\n")
+    rc = main(["model", "--scenario", str(bad), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert f"{bad}:1:1: error: the file is not UTF-8 text" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_model_duration_too_long_is_a_diagnostic(tmp_path, capsys):
+    sc = tmp_path / "long.yaml"
+    sc.write_text("duration: 1e12\n")
+    rc = main(["model", "--scenario", str(sc), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 1
+    # 1e12 µs at 125 MHz = 1.25e14 cycles; 2**32 cycles = 34 359 738.368 µs
+    assert (
+        f"{sc}:1:11: error: duration is 125000000000000 cycles at 125000000 Hz; at most "
+        "4294967296 cycles (3.43597e+07 µs) can be simulated"
+    ) in err
+
+
+def test_duration_limit_is_2_to_the_32_cycles(camera_map):
+    dev = "device: {clock_hz: 1_000_000}\n"
+    assert loads_scenario(dev + "duration: 4294967296\n", camera_map).cycles == 2**32
+    with pytest.raises(ScenarioError, match=r"<s>:2:11: error: duration is 4294967297 cycles"):
+        loads_scenario(dev + "duration: 4294967297\n", camera_map, "<s>")
+
+
+def test_pulse_train_must_start_before_the_end(camera_map):
+    ok = "duration: 100\ninputs: {line1: {period: 10, width: 5, count: 10}}\n"
+    assert len(loads_scenario(ok, camera_map).line1) == 20  # last pulse starts at 90 µs
+    bad = ok.replace("count: 10", "count: 11")
+    with pytest.raises(ScenarioError) as info:
+        loads_scenario(bad, camera_map, "<s>")
+    assert info.value.render().startswith(
+        "<s>:2:47: error: line1: pulse 11 of the train starts at 100 µs, at or after the end "
+        "(duration 100 µs)"
+    )
+
+
+def test_cli_model_does_not_hide_model_errors(tmp_path, monkeypatch):
+    from firmware_model.scenario import Scenario
+
+    def broken(self, mode="event"):
+        raise ValueError("a model bug")
+
+    monkeypatch.setattr(Scenario, "run", broken)
+    with pytest.raises(ValueError, match="a model bug"):
+        main(["model", "--scenario", str(EXAMPLES / "debounce_1500us.yaml"), "-o", str(tmp_path)])
