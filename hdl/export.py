@@ -57,9 +57,14 @@ def generate_verilog(rmap: RegisterMap) -> str:
     """Verilog text of the camera, top module named after the map's ``device.name``."""
     if not isinstance(rmap, RegisterMap):
         raise TypeError(f"rmap must be a RegisterMap, not {rmap!r}")
+    camera = None
     try:
-        text = verilog.convert(Camera(rmap), name=rmap.device.name, emit_src=False)
+        rmap.constant("TriggerFifoDepth")  # before Camera(): a half-built one warns when freed
+        camera = Camera(rmap)
+        text = verilog.convert(camera, name=rmap.device.name, emit_src=False)
     except KeyError as exc:  # a register, field, feature or constant the camera uses is missing
+        if camera is not None:  # not a forgotten design: it could not be elaborated
+            camera._MustUse__silence = True
         raise UnsupportedMap(
             f"the gateware implements the camera's I/O path; this map lacks what it needs: "
             f"{exc.args[0]}"

@@ -31,3 +31,45 @@ def test_sim_regress_cli_errors_are_one_line(tmp_path, capsys) -> None:
     assert main(["regress", str(CAMERA_YAML), "--tests", "("]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "invalid regular expression" in err[0]
+
+
+def test_sim_regress_cli_rejects_bad_counts(capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["regress", str(CAMERA_YAML), "--random-cycles", "0"])
+    assert info.value.code == 2
+    assert "argument --random-cycles: must be at least 1, not 0" in capsys.readouterr().err
+
+
+def test_sim_regress_cli_map_the_gateware_cannot_implement(capsys) -> None:
+    minimal = CAMERA_YAML.parent.parent / "tests" / "data" / "regmap" / "minimal.yaml"
+    assert main(["regress", str(minimal)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].endswith("this map lacks what it needs: no constant named 'TriggerFifoDepth'")
+
+
+def test_sim_regress_cli_output_is_a_file(tmp_path, capsys) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(["regress", str(CAMERA_YAML), "-o", str(target)]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.sim
+def test_sim_regress_cli_pattern_matching_nothing(tmp_path, capsys) -> None:
+    rc = main(
+        [
+            "regress",
+            str(CAMERA_YAML),
+            "--sim",
+            "icarus",
+            "--tests",
+            "no_such_test",
+            "-o",
+            str(tmp_path),
+        ]
+    )
+    assert rc == 2
+    assert capsys.readouterr().err.strip() == (
+        "camtwin regress: error: no test name matches --tests 'no_such_test'"
+    )

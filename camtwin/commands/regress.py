@@ -9,10 +9,27 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from regmap import UnsupportedMap
+
 from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
 
 TEST_MODULES = ["sim.cocotb_camera", "sim.cocotb_directed"]
 OUT_DIR = Path("build/regress")
+
+
+def _count(minimum: int):
+    """An argparse type: an integer of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, not {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -22,7 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Generate the gateware of a register map (slow-clock test variant), build it "
         "for each simulator, run the cocotb co-verification tests (register access, directed "
         "corner cases, constrained random), print a pass/fail table with functional coverage and "
-        f"write JUnit XML to {OUT_DIR}/results.xml. Exit status 1 if any test fails.",
+        f"write JUnit XML to DIR/results.xml (default DIR: {OUT_DIR}). Exit status 1 if any "
+        "test fails.",
     )
     add_regmap_argument(p)
     p.add_argument(
@@ -32,7 +50,19 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="simulator(s) to run (default: all)",
     )
     p.add_argument(
-        "--seed", type=int, default=1, metavar="N", help="seed of the random tests (default: 1)"
+        "--seed",
+        type=_count(0),
+        default=1,
+        metavar="N",
+        help="seed of the random tests (default: 1)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=OUT_DIR,
+        metavar="DIR",
+        help=f"where results.xml and the simulator logs go (default: {OUT_DIR})",
     )
     p.add_argument(
         "--tests",
@@ -42,14 +72,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--random-count",
-        type=int,
+        type=_count(0),
         default=4,
         metavar="N",
         help="random scenarios per run (default: 4)",
     )
     p.add_argument(
         "--random-cycles",
-        type=int,
+        type=_count(1),
         default=4000,
         metavar="N",
         help="cycles per random scenario (default: 4000)",
@@ -92,6 +122,13 @@ def run(args: argparse.Namespace) -> int:
             re.compile(args.tests)
         except re.error as exc:
             raise UsageError(f"--tests: invalid regular expression {args.tests!r}: {exc}") from None
+    out = args.output
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output '{out}' exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create output directory '{out}': {exc.strerror}") from None
     from sim.coverage import Coverage
     from sim.runner import SIMULATORS, BuildError, camera_design, run, slow_overrides
 
@@ -104,8 +141,10 @@ def run(args: argparse.Namespace) -> int:
         design = camera_design(args.regmap, overrides)
     except ImportError as exc:
         raise UsageError(f"the gateware is not available: {exc}") from None
+    except UnsupportedMap as exc:
+        print(f"camtwin regress: error: cannot build {args.regmap}: {exc}", file=sys.stderr)
+        return 1
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
     runs = []
     for sim in sims:
         t0 = time.monotonic()
@@ -119,15 +158,17 @@ def run(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 waves=args.waves,
                 config={"random_count": args.random_count, "random_cycles": args.random_cycles},
-                results_xml=OUT_DIR / f"{sim}.xml",
-                log_file=OUT_DIR / f"{sim}.log",
+                results_xml=out / f"{sim}.xml",
+                log_file=out / f"{sim}.log",
             )
         except BuildError as exc:
             print(f"camtwin regress: error: {exc}", file=sys.stderr)
             return 1
         r.elapsed = time.monotonic() - t0
         runs.append(r)
-    _merge_junit(runs, OUT_DIR / "results.xml")
+    _merge_junit(runs, out / "results.xml")
+    if args.tests is not None and not any(r.tests for r in runs):
+        raise UsageError(f"no test name matches --tests {args.tests!r}")
 
     names = sorted({t.name for r in runs for t in r.tests}, key=lambda n: n)
     width = max([len(n) for n in names] + [4])
@@ -157,6 +198,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  FAIL {t.name}: {t.message.splitlines()[0] if t.message else ''}")
         if r.wave_file:
             print(f"  waves: {r.wave_file}")
-    print(f"JUnit XML: {OUT_DIR / 'results.xml'}; logs: {OUT_DIR}/<sim>.log")
+    print(f"JUnit XML: {out / 'results.xml'}; logs: {out}/<sim>.log")
     print("FAILED" if failed else "PASSED")
     return 1 if failed else 0
