@@ -14,7 +14,7 @@ from .scenario import FINAL_READS, Scenario
 from .scoreboard import Mismatch, first_mismatch, format_edges
 from .testbench import INPUTS, BusAccess, CameraTB
 
-__all__ = ["CosimResult", "replay", "run_scenario"]
+__all__ = ["CosimResult", "ParallelReplay", "Replay", "replay", "run_scenario"]
 
 Edges = list[tuple[int, int]]
 
@@ -49,68 +49,169 @@ OUTPUT_NAMES = (
 """Model outputs compared as edges, in :class:`firmware_model.Outputs` order."""
 
 
+class Replay:
+    """The model replay of one RTL run, advanced in steps.
+
+    The pin stimulus is known up front; bus accesses are added (in the order the RTL performed
+    them) as they are logged, and :meth:`advance` runs the model up to a cycle before which
+    every access is known. A bus access performed in cycle ``t`` is applied between ``step()``
+    ``t`` and ``t+1`` (docs/semantics.md). ``mode="event"`` jumps over idle cycles with the
+    model's ``next_activity``/``skip``; ``"cycle"`` steps every cycle.
+    """
+
+    def __init__(self, rmap, stimulus: dict[str, Edges], mode: str = "event") -> None:
+        self.model = CameraModel(rmap)
+        self.e1 = sorted(stimulus.get(INPUTS[0], []))
+        self.e2 = sorted(stimulus.get(INPUTS[1], []))
+        self.accs: list[BusAccess] = []
+        self.edges: dict[str, Edges] = {n: [] for n in OUTPUT_NAMES}
+        self.bus_mismatch: BusMismatch | None = None
+        self.event_mode = mode == "event"
+        self._state = (0, 0, 0, 0, 0, None)  # i1, i2, ia, p1, p2, prev
+
+    def add(self, acc: BusAccess) -> None:
+        """Add the next access the RTL performed (cycles never decrease)."""
+        if acc.cycle < self.model.cycle or (self.accs and acc.cycle < self.accs[-1].cycle):
+            raise ValueError(f"bus access at cycle {acc.cycle} added after the replay passed it")
+        self.accs.append(acc)
+
+    def advance(self, until: int) -> None:
+        """Run the model to cycle ``until``, applying every known access performed before it."""
+        model, bank, step = self.model, self.model.bank, self.model.step
+        e1, e2, accs = self.e1, self.e2, self.accs
+        out_edges = [self.edges[n] for n in OUTPUT_NAMES]
+        n_out = len(OUTPUT_NAMES)
+        i1, i2, ia, p1, p2, prev = self._state
+        n1, n2, na = len(e1), len(e2), len(accs)
+        event_mode = self.event_mode
+        while True:
+            t = model.cycle
+            while ia < na and accs[ia].cycle < t:
+                m = check_access(bank, accs[ia])
+                if m is not None and self.bus_mismatch is None:
+                    self.bus_mismatch = m
+                ia += 1
+            if t >= until:
+                break
+            if event_mode and prev is not None:
+                target = until
+                if i1 < n1 and e1[i1][0] < target:
+                    target = e1[i1][0]
+                if i2 < n2 and e2[i2][0] < target:
+                    target = e2[i2][0]
+                if ia < na and accs[ia].cycle + 1 < target:
+                    target = accs[ia].cycle + 1
+                if target > t:
+                    wake = model.next_activity()
+                    if wake is not None and wake < target:
+                        target = wake
+                    if target > t:
+                        model.skip(target - t)
+                        continue
+            while i1 < n1 and e1[i1][0] <= t:
+                p1 = e1[i1][1]
+                i1 += 1
+            while i2 < n2 and e2[i2][0] <= t:
+                p2 = e2[i2][1]
+                i2 += 1
+            out = step(p1, p2)
+            if out != prev:
+                for i in range(n_out):
+                    if prev is None or out[i] != prev[i]:
+                        out_edges[i].append((t, out[i]))
+                prev = out
+        self._state = (i1, i2, ia, p1, p2, prev)
+
+
 def replay(
     rmap, stimulus: dict[str, Edges], bus_log: list[BusAccess], cycles: int, mode: str = "event"
 ):
     """Run the model ``cycles`` cycles with the RTL's pin edges and bus accesses at their cycles.
 
-    A bus access performed in cycle ``t`` is applied between ``step()`` ``t`` and ``t+1``
-    (docs/semantics.md). ``mode="event"`` jumps over idle cycles with the model's
-    ``next_activity``/``skip``; ``"cycle"`` steps every cycle. Returns the model's output edges,
-    the first bus mismatch and the model.
+    Returns the model's output edges, the first bus mismatch and the model (see :class:`Replay`).
     """
-    model = CameraModel(rmap)
-    e1 = sorted(stimulus.get(INPUTS[0], []))
-    e2 = sorted(stimulus.get(INPUTS[1], []))
-    accs = sorted(bus_log, key=lambda a: a.cycle)
-    edges: dict[str, Edges] = {n: [] for n in OUTPUT_NAMES}
-    out_edges = [edges[n] for n in OUTPUT_NAMES]
-    n_out = len(OUTPUT_NAMES)
-    bank = model.bank
-    bus_mismatch = None
-    i1 = i2 = ia = 0
-    n1, n2, na = len(e1), len(e2), len(accs)
-    p1 = p2 = 0
-    prev = None
-    event_mode = mode == "event"
-    step = model.step
-    while True:
-        t = model.cycle
-        while ia < na and accs[ia].cycle < t:
-            m = check_access(bank, accs[ia])
-            if m is not None and bus_mismatch is None:
-                bus_mismatch = m
-            ia += 1
-        if t >= cycles:
-            break
-        if event_mode and prev is not None:
-            target = cycles
-            if i1 < n1 and e1[i1][0] < target:
-                target = e1[i1][0]
-            if i2 < n2 and e2[i2][0] < target:
-                target = e2[i2][0]
-            if ia < na and accs[ia].cycle + 1 < target:
-                target = accs[ia].cycle + 1
-            if target > t:
-                wake = model.next_activity()
-                if wake is not None and wake < target:
-                    target = wake
-                if target > t:
-                    model.skip(target - t)
-                    continue
-        while i1 < n1 and e1[i1][0] <= t:
-            p1 = e1[i1][1]
-            i1 += 1
-        while i2 < n2 and e2[i2][0] <= t:
-            p2 = e2[i2][1]
-            i2 += 1
-        out = step(p1, p2)
-        if out != prev:
-            for i in range(n_out):
-                if prev is None or out[i] != prev[i]:
-                    out_edges[i].append((t, out[i]))
-            prev = out
-    return edges, bus_mismatch, model
+    r = Replay(rmap, stimulus, mode)
+    r.accs = sorted(bus_log, key=lambda a: a.cycle)
+    r.advance(cycles)
+    return r.edges, r.bus_mismatch, r.model
+
+
+@dataclass
+class ModelSummary:
+    """What a replay in a worker process hands back of its model: the events and final cycle."""
+
+    events: list
+    cycle: int
+
+
+def _replay_worker(conn, r: Replay) -> None:
+    """Worker process: add accesses and advance to each horizon as they come, then report."""
+    try:
+        while True:
+            acc, horizon = conn.recv()
+            if acc is not None:
+                r.add(acc)
+            if acc is not None and conn.poll():
+                continue  # catch up with the RTL's messages before running the model
+            r.advance(horizon)
+            if acc is None:
+                summary = ModelSummary(list(r.model.events), r.model.cycle)
+                conn.send(("ok", (r.edges, r.bus_mismatch, summary)))
+                return
+    except EOFError:
+        return
+    except Exception as exc:  # reported to the parent, which raises
+        conn.send(("error", repr(exc)))
+
+
+class ParallelReplay:
+    """The same :class:`Replay`, run in a forked worker process while the RTL simulates.
+
+    The pin stimulus is fixed before the fork; every bus access is sent as the RTL completes
+    it, with the cycle before which all accesses are then known (the next access starts after
+    this one completed: accesses are serialised by the bus lock), so the worker keeps up with
+    the simulation on the other core and only the tail is left at the end.
+    """
+
+    def __init__(self, rmap, stimulus: dict[str, Edges], mode: str = "event") -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(
+            target=_replay_worker, args=(child, Replay(rmap, stimulus, mode)), daemon=True
+        )
+        self._proc.start()
+        child.close()
+
+    def add(self, acc: BusAccess) -> None:
+        with contextlib.suppress(OSError):  # the worker failed: finish() reports why
+            self._conn.send((acc, acc.done_cycle))
+
+    def finish(self, cycles: int):
+        """Edges, first bus mismatch and a :class:`ModelSummary` after ``cycles`` cycles."""
+        try:
+            with contextlib.suppress(OSError):
+                self._conn.send((None, cycles))
+            try:
+                status, payload = self._conn.recv()
+            except EOFError:
+                status, payload = "error", "the replay worker exited"
+        finally:
+            self._conn.close()
+            self._proc.join()
+        if status != "ok":
+            raise RuntimeError(payload)
+        return payload
+
+    def close(self) -> None:
+        """Stop the worker (after an error in the RTL run)."""
+        self._conn.close()
+        self._proc.join()
+
+
+PARALLEL_REPLAY_MIN_CYCLES = 50_000
+"""Scenarios at least this long replay on the model in a worker process during the RTL run."""
 
 
 async def _issue(tb: CameraTB, o) -> None:
@@ -136,12 +237,15 @@ async def _run_ops(tb: CameraTB, ops) -> None:
         await _issue(tb, o)
 
 
-async def drive_scenario(tb: CameraTB, sc: Scenario) -> int:
+async def drive_scenario(tb: CameraTB, sc: Scenario, on_start=None) -> int:
     """Reset, drive the pins and register operations of ``sc`` and read the final registers;
-    return the number of cycles simulated since the reset."""
+    return the number of cycles simulated since the reset. ``on_start()`` is called once the
+    pin stimulus is in place, before the first cycle."""
     await tb.restart()
     for name, edges in sc.lines.items():
         tb.drive(name, edges)
+    if on_start is not None:
+        on_start()
     ops_task = cocotb.start_soon(_run_ops(tb, sc.ops))
     await tb.until_cycle(sc.cycles)
     await ops_task
@@ -155,12 +259,38 @@ async def drive_scenario(tb: CameraTB, sc: Scenario) -> int:
 
 
 async def run_scenario(tb: CameraTB, sc: Scenario, mode: str | None = None) -> CosimResult:
-    """Drive ``sc`` on the RTL (after a reset), replay it on the model and compare."""
-    end = await drive_scenario(tb, sc)
-    rtl = tb.edges(end)
+    """Drive ``sc`` on the RTL (after a reset), replay it on the model and compare.
+
+    With config ``replay_parallel`` ``auto`` (the default: scenarios of at least
+    ``PARALLEL_REPLAY_MIN_CYCLES`` cycles) or ``on``, the model replays in a
+    :class:`ParallelReplay` worker during the RTL run (``off``: after it); the replay and the
+    comparison are the same either way. With a free core this takes the model replay off the
+    critical path; on a fully loaded machine it costs about 10 % (docs/coverification.md).
+    """
     mode = mode or tb.config.get("replay_mode", "event")
+    par = tb.config.get("replay_parallel", "auto")
+    worker: ParallelReplay | None = None
+
+    def start_worker() -> None:
+        nonlocal worker
+        if par == "on" or (par == "auto" and sc.cycles >= PARALLEL_REPLAY_MIN_CYCLES):
+            worker = ParallelReplay(tb.rmap, tb.stimulus, mode)
+            tb.bus.listener = worker.add
+
     try:
-        model_edges, bus_mismatch, model = replay(tb.rmap, tb.stimulus, tb.bus.log, end, mode)
+        end = await drive_scenario(tb, sc, start_worker)
+    except BaseException:
+        if worker is not None:
+            worker.close()
+        raise
+    finally:
+        tb.bus.listener = None
+    rtl = tb.edges(end)
+    try:
+        if worker is not None:
+            model_edges, bus_mismatch, model = worker.finish(end)
+        else:
+            model_edges, bus_mismatch, model = replay(tb.rmap, tb.stimulus, tb.bus.log, end, mode)
     except Exception as exc:
         raise AssertionError(
             f"the model failed during the replay ({mode} mode): {exc!r}\n{sc.describe()}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
+from itertools import accumulate
 from pathlib import Path
 
 from regmap import Access, Interface, RegisterMap
@@ -66,18 +68,31 @@ class RegisterTimeline:
         for acc in log:
             if acc.kind == "w" and acc.ok:
                 self._writes.setdefault(acc.addr, []).append((acc.cycle, acc.value, acc.strobe))
+        self._history: dict[tuple[str, int], tuple] = {}
 
     def field(self, feature: str, t: int, index: int = 0) -> int:
         """The raw value of a (stored) feature during cycle ``t``."""
+        key = (feature, index)
+        hist = self._history.get(key)
+        if hist is None:
+            hist = self._history[key] = self._build(feature, index)
+        reset, cycles, values, mask, lsb = hist
+        # The register's value after the writes in log order up to the first at or after t.
+        i = bisect_left(cycles, t)
+        value = values[i - 1] if i else reset
+        return (value & mask) >> lsb
+
+    def _build(self, feature: str, index: int):
         reg, f = self.rmap.feature(feature)
-        addr = reg.address_of(index)
-        value = reg.reset_value(index)
-        for cycle, v, strobe in self._writes.get(addr, ()):
-            if cycle >= t:
-                break
+        value = reset = reg.reset_value(index)
+        cycles, values = [], []
+        for cycle, v, strobe in self._writes.get(reg.address_of(index), ()):
             mask = sum(0xFF << (8 * i) for i in range(4) if strobe >> i & 1)
             value = (value & ~mask) | (v & mask)
-        return (value & f.mask) >> f.lsb
+            cycles.append(cycle)
+            values.append(value)
+        # Running maximum: bisecting it finds the first write at or after t even out of order.
+        return reset, list(accumulate(cycles, max)), values, f.mask, f.lsb
 
 
 def _num(v: int) -> str:

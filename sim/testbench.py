@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cocotb
+from cocotb import simulator
 from cocotb.clock import Clock
 from cocotb.handle import Immediate
 from cocotb.simtime import get_sim_time
-from cocotb.triggers import FallingEdge, Lock, Timer
+from cocotb.triggers import FallingEdge, Lock, RisingEdge, Timer
 from cocotb.utils import get_sim_steps
-from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiResp
 
 from firmware_model import AsyncRegisterFile, BusError
 from regmap import RegisterMap
@@ -33,6 +33,10 @@ OUTPUTS = (
     "line2_o",
     "line2_oe",
 )
+
+_on_change = simulator.register_value_change_callback  # one-shot: re-armed on every change
+_sim_time = simulator.get_sim_time
+_VALUE_CHANGE = simulator.VALUE_CHANGE
 
 Edges = list[tuple[int, int]]
 """A level trace as edges: ``(cycle, level)`` pairs, the level holding from that cycle on."""
@@ -53,29 +57,39 @@ class BusAccess:
 
 
 class EdgeMonitor:
-    """Records every value change of a one-bit output as ``(sim step, value)``, edge-triggered."""
+    """Records every value change of a one-bit output as ``(sim step, value)``, edge-triggered.
+
+    A raw GPI value-change callback that re-arms itself, rather than a task awaiting
+    ``value_change``: the same callbacks at the same points in time, without a trip through
+    cocotb's trigger and task scheduler per edge. Between edges it costs no Python at all;
+    :meth:`stop` deregisters it (simulators such as Verilator poll every registered callback).
+    """
 
     def __init__(self, tb: CameraTB, name: str) -> None:
         self.tb = tb
         self.name = name
         self.signal = getattr(tb.dut, name)
-        self.raw: list[tuple[int, object]] = []
-        self._task = None
+        self._handle = self.signal._handle
+        self.raw: list[tuple[int, str]] = []
+        self._cb = None
 
     def start(self) -> None:
-        """Record the current level and (once) start watching for changes."""
+        """Record the current level and watch for changes (until :meth:`stop`)."""
         self.raw.clear()
-        self.raw.append((get_sim_time(), self.signal.value))
-        if self._task is None:
-            self._task = cocotb.start_soon(self._run())
+        self.raw.append((get_sim_time(), self._handle.get_signal_val_binstr()))
+        if self._cb is None:
+            self._cb = _on_change(self._handle, self._fire, _VALUE_CHANGE)
 
-    async def _run(self) -> None:
-        sig = self.signal
-        raw = self.raw
-        change = sig.value_change
-        while True:
-            await change
-            raw.append((get_sim_time(), sig.value))
+    def stop(self) -> None:
+        """Stop watching (the recorded changes stay)."""
+        if self._cb is not None:
+            self._cb.deregister()
+            self._cb = None
+
+    def _fire(self) -> None:
+        hi, lo = _sim_time()
+        self.raw.append(((hi << 32) | lo, self._handle.get_signal_val_binstr()))
+        self._cb = _on_change(self._handle, self._fire, _VALUE_CHANGE)
 
     def edges(self, until: int | None = None) -> Edges:
         """Level changes as ``(cycle, level)``, glitches inside one cycle removed."""
@@ -85,8 +99,7 @@ class EdgeMonitor:
             c = max(0, (t - t0) // period)
             if until is not None and c >= until:
                 break
-            s = str(v)
-            per_cycle[c] = 1 if s == "1" else 0 if s == "0" else -1
+            per_cycle[c] = 1 if v == "1" else 0 if v == "0" else -1
         out: Edges = []
         level = None
         for c in sorted(per_cycle):
@@ -97,93 +110,134 @@ class EdgeMonitor:
 
 
 class AxiBus:
-    """The AXI4-Lite master as a firmware-model ``AsyncBus``, logging each access with its cycle."""
+    """A minimal AXI4-Lite master as a firmware-model ``AsyncBus``, logging each access with its
+    cycle.
+
+    It only awaits clock edges while an access is in flight and registers no callbacks at all
+    when idle (cocotbext-axi's ``AxiLiteMaster`` keeps value-change callbacks on the B/R
+    valid/ready signals and on ``rst`` for the whole run, which Verilator polls every time
+    step; see docs/coverification.md, Throughput). The timing is cocotbext-axi's: valid rises
+    right after the first clock edge after the call (and after the previous access completed),
+    drops right after the edge that completed its handshake; BREADY and RREADY stay high.
+    Handshakes are observed mid-cycle, on falling edges (see docs/coverification.md): a write
+    is performed in the cycle of the last of its AW and W handshakes, a read in its AR
+    handshake cycle. Any address and any byte strobe are driven as given; AWPROT/ARPROT are
+    cocotbext-axi's default (non-secure) for aligned full-word accesses and 0 otherwise, as
+    before.
+    """
+
+    PROT_NONSECURE = 0b010
 
     def __init__(self, tb: CameraTB) -> None:
         self.tb = tb
         dut = tb.dut
-        self.master = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         self.log: list[BusAccess] = []
+        self.listener = None
+        """Called with each access as it is logged (the parallel model replay)."""
         self.tag = ""
         self._lock = Lock()
-        self._aw = (dut.s_axil_awvalid, dut.s_axil_awready)
-        self._w = (dut.s_axil_wvalid, dut.s_axil_wready)
-        self._ar = (dut.s_axil_arvalid, dut.s_axil_arready)
-        self._b = (dut.s_axil_bvalid, dut.s_axil_bready)
-        self._r = (dut.s_axil_rvalid, dut.s_axil_rready)
+        self._clk = dut.clk
 
-    async def _watch(self, acc: BusAccess, first: tuple, second: tuple | None, done: tuple) -> None:
-        """Sample handshakes mid-cycle (on falling edges) until the access completes."""
-        clk = self.tb.dut.clk
-        seen_a = seen_b = None
-        while True:
-            await FallingEdge(clk)
-            c = self.tb.cycle()
-            if seen_a is None and first[0].value == 1 and first[1].value == 1:
-                seen_a = c
-            if (
-                second is not None
-                and seen_b is None
-                and second[0].value == 1
-                and second[1].value == 1
-            ):
-                seen_b = c
-            if seen_a is not None and (second is None or seen_b is not None) and acc.cycle < 0:
-                acc.cycle = max(seen_a, seen_b if seen_b is not None else seen_a)
-            if done[0].value == 1 and done[1].value == 1:
-                acc.done_cycle = c
-                return
+        def port(name):
+            return getattr(dut, f"s_axil_{name}", None)
+
+        self._awaddr, self._awprot, self._awvalid, self._awready = (
+            port(n) for n in ("awaddr", "awprot", "awvalid", "awready")
+        )
+        self._wdata, self._wstrb, self._wvalid, self._wready = (
+            port(n) for n in ("wdata", "wstrb", "wvalid", "wready")
+        )
+        self._bresp, self._bvalid, self._bready = (port(n) for n in ("bresp", "bvalid", "bready"))
+        self._araddr, self._arprot, self._arvalid, self._arready = (
+            port(n) for n in ("araddr", "arprot", "arvalid", "arready")
+        )
+        self._rdata, self._rresp, self._rvalid, self._rready = (
+            port(n) for n in ("rdata", "rresp", "rvalid", "rready")
+        )
+
+    def idle(self) -> None:
+        """Drive the idle bus: no valid, BREADY and RREADY high (from the start of the run)."""
+        for sig, v in ((self._awvalid, 0), (self._wvalid, 0), (self._arvalid, 0)):
+            sig.value = v
+        for sig in (self._bready, self._rready):
+            sig.value = 1
 
     async def write(self, addr: int, value: int, strobe: int = 0xF) -> None:
         """Write ``value`` with byte ``strobe``; raise :class:`BusError` on SLVERR."""
         async with self._lock:
             acc = BusAccess("w", addr, value, strobe, tag=self.tag)
-            watch = cocotb.start_soon(self._watch(acc, self._aw, self._w, self._b))
-            if strobe == 0xF and addr % 4 == 0:
-                resp = (await self.master.write(addr, value.to_bytes(4, "little"))).resp
-            else:  # cocotbext-axi aligns addresses and only makes contiguous strobes
-                resp = await self._write_strobed(addr, value, strobe)
-            await watch
-            acc.ok = resp == AxiResp.OKAY
-            self.log.append(acc)
+            prot = self.PROT_NONSECURE if strobe == 0xF and addr % 4 == 0 else 0
+            clk, cycle = self._clk, self.tb.cycle
+            await RisingEdge(clk)
+            self._awaddr.value = addr
+            if self._awprot is not None:
+                self._awprot.value = prot
+            self._wdata.value = value
+            self._wstrb.value = strobe
+            self._awvalid.value = 1
+            self._wvalid.value = 1
+            aw = w = None
+            while True:
+                await FallingEdge(clk)
+                c = cycle()
+                aw_now = aw is None and self._awready.value == 1
+                w_now = w is None and self._wready.value == 1
+                if aw_now:
+                    aw = c
+                if w_now:
+                    w = c
+                if aw is not None and w is not None and acc.cycle < 0:
+                    acc.cycle = max(aw, w)
+                done = self._bvalid.value == 1
+                if done:
+                    acc.done_cycle = c
+                    acc.ok = int(self._bresp.value) == 0
+                await RisingEdge(clk)
+                if aw_now:
+                    self._awvalid.value = 0
+                if w_now:
+                    self._wvalid.value = 0
+                if done:
+                    break
+            self._logged(acc)
         if not acc.ok:
-            raise BusError(addr, "write", f"bus answered {resp!r}")
-
-    async def _write_strobed(self, addr: int, value: int, strobe: int):
-        """A write with an arbitrary byte strobe, driven on the AW/W channels directly."""
-        from cocotbext.axi.axil_channels import AxiLiteAWTransaction, AxiLiteWTransaction
-
-        wif = self.master.write_if
-        await wif.aw_channel.send(AxiLiteAWTransaction(awaddr=addr, awprot=0))
-        await wif.w_channel.send(AxiLiteWTransaction(wdata=value, wstrb=strobe))
-        b = await wif.b_channel.recv()
-        return AxiResp(int(getattr(b, "bresp", 0)))
+            raise BusError(addr, "write", "bus answered SLVERR")
 
     async def read(self, addr: int) -> int:
         """Read the word at ``addr``; raise :class:`BusError` on SLVERR."""
         async with self._lock:
             acc = BusAccess("r", addr, 0, tag=self.tag)
-            watch = cocotb.start_soon(self._watch(acc, self._ar, None, self._r))
-            if addr % 4 == 0:
-                r = await self.master.read(addr, 4)
-                acc.value, resp = int.from_bytes(r.data, "little"), r.resp
-            else:  # cocotbext-axi would split an unaligned read into aligned ones
-                acc.value, resp = await self._read_raw(addr)
-            await watch
-            acc.ok = resp == AxiResp.OKAY
-            self.log.append(acc)
+            clk, cycle = self._clk, self.tb.cycle
+            await RisingEdge(clk)
+            self._araddr.value = addr
+            if self._arprot is not None:
+                self._arprot.value = self.PROT_NONSECURE if addr % 4 == 0 else 0
+            self._arvalid.value = 1
+            while True:
+                await FallingEdge(clk)
+                c = cycle()
+                ar_now = acc.cycle < 0 and self._arready.value == 1
+                if ar_now:
+                    acc.cycle = c
+                done = self._rvalid.value == 1
+                if done:
+                    acc.done_cycle = c
+                    acc.value = int(self._rdata.value)
+                    acc.ok = int(self._rresp.value) == 0
+                await RisingEdge(clk)
+                if ar_now:
+                    self._arvalid.value = 0
+                if done:
+                    break
+            self._logged(acc)
         if not acc.ok:
-            raise BusError(addr, "read", f"bus answered {resp!r}")
+            raise BusError(addr, "read", "bus answered SLVERR")
         return acc.value
 
-    async def _read_raw(self, addr: int) -> tuple[int, AxiResp]:
-        """A read driven on the AR/R channels directly (any address)."""
-        from cocotbext.axi.axil_channels import AxiLiteARTransaction
-
-        rif = self.master.read_if
-        await rif.ar_channel.send(AxiLiteARTransaction(araddr=addr, arprot=0))
-        r = await rif.r_channel.recv()
-        return int(r.rdata), AxiResp(int(getattr(r, "rresp", 0)))
+    def _logged(self, acc: BusAccess) -> None:
+        self.log.append(acc)
+        if self.listener is not None:
+            self.listener(acc)
 
 
 class CameraTB:
@@ -201,7 +255,7 @@ class CameraTB:
         self.t0 = 0
         for name in INPUTS:
             getattr(dut, name).value = Immediate(0)
-        dut.rst.value = Immediate(0)  # the AXI master stops on the 0 -> 1 edge in start()
+        dut.rst.value = Immediate(0)
         self.bus = AxiBus(self)
         self.regs = AsyncRegisterFile(rmap, self.bus)
         self.monitors = {name: EdgeMonitor(self, name) for name in OUTPUTS if hasattr(dut, name)}
@@ -232,15 +286,14 @@ class CameraTB:
         dut.rst.value = 1
         for name in INPUTS:
             getattr(dut, name).value = 0
+        self.bus.idle()
         await Timer(self.period_steps // 2, unit="step")
         Clock(dut.clk, self.period_ns, unit="ns", impl="gpi").start(start_high=True)
         # Rising edges at k * period; edge reset_cycles-1 is the last one that samples rst = 1.
         self.t0 = get_sim_time() + (reset_cycles - 1) * self.period_steps
         await self.until_cycle(0)
         dut.rst.value = 0
-        if self.monitoring:
-            for mon in self.monitors.values():
-                mon.start()
+        self._start_monitors()
 
     async def restart(self, reset_cycles: int = 3) -> None:
         """Reset the DUT again (clock running) and clear stimulus, monitors and the bus log."""
@@ -257,9 +310,15 @@ class CameraTB:
         self.dut.rst.value = 0
         self.stimulus = {name: [(0, 0)] for name in INPUTS}
         self.bus.log.clear()
-        if self.monitoring:
-            for mon in self.monitors.values():
+        self._start_monitors()
+
+    def _start_monitors(self) -> None:
+        """Start the monitors, or stop them (no Python per output edge) when not monitoring."""
+        for mon in self.monitors.values():
+            if self.monitoring:
                 mon.start()
+            else:
+                mon.stop()
 
     def record_coverage(self, sample) -> None:
         """Sample functional coverage with ``sample(cov)`` and add it to the run's coverage file."""

@@ -45,3 +45,26 @@ def test_sim_first_mismatch_is_earliest_over_signals() -> None:
     got = {"a": [(0, 0), (51, 1)], "b": [(0, 0), (21, 1)]}
     assert first_mismatch(exp, got).signal == "b"
     assert first_mismatch(exp, exp) is None
+
+
+def test_sim_verilator_makes_only_the_top_level_ports_public(tmp_path: Path) -> None:
+    """cocotb's --public-flat-rw is negated; a control file makes the top module's ports public
+    (ANSI and non-ANSI port declarations, several names per declaration)."""
+    from sim.runner import top_ports, verilator_port_access
+
+    tiny = Design((TINY,), "camera", "tiny")
+    ports = top_ports(tiny)
+    assert ports[:3] == ["clk", "rst", "s_axil_awaddr"] and "acquisition_active" in ports
+    src = tmp_path / "top.v"
+    src.write_text(
+        "module sub(input a, output b); endmodule\n"
+        "module top(clk, d, q);\n  input clk;\n  input [7:0] d, e;\n  output reg [1:0] q;\n"
+        "  wire inner;\nendmodule\n"
+    )
+    top = Design((src,), "top", "t")
+    assert top_ports(top) == ["clk", "d", "e", "q"]
+    args = verilator_port_access(top, tmp_path / "b")
+    assert args[0] == "--no-public-flat-rw"
+    vlt = Path(args[1]).read_text()
+    assert 'public_flat_rw -module "top" -var "d"' in vlt and "inner" not in vlt
+    assert top_ports(Design((src,), "missing", "m")) == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from regmap import load
-from sim.cosim import CosimResult, replay, report
+from sim.cosim import CosimResult, ParallelReplay, Replay, replay, report
 from sim.scenario import Scenario, op, random_scenario
 from sim.scoreboard import first_mismatch
 from sim.testbench import BusAccess
@@ -40,3 +42,47 @@ def test_sim_replay_event_mode_equals_cycle_mode() -> None:
     cy, m2, _ = replay(rmap, stim, log, 3000, "cycle")
     assert m1 is None and m2 is None
     assert ev == cy and len(ev["frame_start"]) > 10
+
+
+def test_sim_replay_in_steps_and_in_a_worker_equals_one_pass() -> None:
+    """The parallel replay (accesses fed as the RTL logs them, model advanced to each access's
+    completion cycle, in a forked worker) gives exactly the one-pass result, in both modes."""
+    rmap = slow_camera(load(CAMERA_YAML))
+    sc = random_scenario(rmap, 7, 6000)
+    log = [
+        BusAccess("w", 0x10010, 40, cycle=100, done_cycle=102),
+        BusAccess("w", 0x10100, 1 | 1 << 4, cycle=110, done_cycle=112),
+        BusAccess("w", 0x10000, 2 | 1 << 4, cycle=200, done_cycle=203),
+        BusAccess("r", 0x10000, 0x123, cycle=2500, done_cycle=2502),  # read data differs
+        BusAccess("w", 0x10010, 7, cycle=2502, done_cycle=2504),
+        BusAccess("w", 0x10010, 90, cycle=4000, done_cycle=4001),
+    ]
+    stim = {k: [(0, 0), *v] for k, v in sc.lines.items()}
+    for mode in ("event", "cycle"):
+        edges, mismatch, model = replay(rmap, stim, log, 6000, mode)
+        stepped = Replay(rmap, stim, mode)
+        for acc in log:
+            stepped.add(acc)
+            stepped.advance(acc.done_cycle)
+        stepped.advance(6000)
+        worker = ParallelReplay(rmap, stim, mode)
+        for acc in log:
+            worker.add(acc)
+        w_edges, w_mismatch, summary = worker.finish(6000)
+        assert mismatch is not None and mismatch.access.cycle == 2500
+        assert stepped.edges == edges and w_edges == edges and len(edges["frame_start"]) > 10
+        assert str(stepped.bus_mismatch) == str(mismatch) == str(w_mismatch)
+        assert summary.events == model.events and summary.cycle == model.cycle == 6000
+
+
+def test_sim_parallel_replay_reports_a_worker_failure() -> None:
+    """An access added after the worker's model passed its cycle fails the replay (RuntimeError
+    from finish(), which run_scenario turns into a failed test), and later sends do not raise."""
+    rmap = slow_camera(load(CAMERA_YAML))
+    worker = ParallelReplay(rmap, {"line1_in": [(0, 0), (50, 1)]})
+    worker.add(BusAccess("w", 0x10010, 40, cycle=2000, done_cycle=2002))
+    worker.add(BusAccess("w", 0x10010, 41, cycle=100, done_cycle=102))
+    for k in range(50):
+        worker.add(BusAccess("w", 0x10010, k, cycle=3000 + k, done_cycle=3000 + k))
+    with pytest.raises(RuntimeError, match="added after the replay passed it"):
+        worker.finish(4000)

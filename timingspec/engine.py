@@ -3,8 +3,9 @@
 A backend is ``backend(rmap, scenario) -> SimResult``. :func:`run_model` is the firmware
 model's event-driven mode (:func:`firmware_model.simulate`): it steps only the cycles where
 something can change, so a one-second trigger delay at 125 MHz costs a few hundred steps.
-:func:`rtl_backend` is the co-simulation backend (``--rtl``), available when ``sim/`` offers a
-synchronous scenario runner.
+:func:`rtl_backend` is the RTL backend (``--rtl``): ``sim.runner.run_scenario``, the native
+scenario runner of ``sim/native.py`` (Verilator or Icarus, no cocotb), which also replays each
+RTL run on the firmware model and reports the first difference.
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ def rtl_backend(simulator: str) -> Backend:
     """A backend running scenarios on the RTL through ``sim/``, or :class:`RtlUnavailable`.
 
     It needs ``sim.runner.run_scenario(rmap, scenario, simulator=...)`` returning an object with
-    ``edges`` (``{signal: [(cycle, level), ...]}``) and, optionally, ``events``.
+    ``edges`` (``{signal: [(cycle, level), ...]}``) and, optionally, ``events``, ``mismatch``
+    (the first difference between the RTL and the firmware model replaying that run, or None;
+    kept in ``SimResult.extra["mismatch"]``) and ``stats``.
     """
     if simulator not in RTL_SIMULATORS:
         raise RtlUnavailable(
@@ -182,6 +185,10 @@ def rtl_backend(simulator: str) -> Backend:
         out = runner(rmap, scenario, simulator=simulator)
         edges = {k: list(v) for k, v in getattr(out, "edges", out).items()}
         events = list(getattr(out, "events", []))
-        return SimResult(edges, events, scenario.cycles, simulator)
+        extra = {
+            "mismatch": getattr(out, "mismatch", None),
+            "stats": dict(getattr(out, "stats", {}) or {}),
+        }
+        return SimResult(edges, events, scenario.cycles, simulator, extra)
 
     return backend

@@ -54,6 +54,8 @@ class Measurement:
     runs: int = 0
     simulated: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    mismatches: list[str] = field(default_factory=list)
+    """RTL backends: runs whose RTL differed from the firmware model replaying them."""
 
 
 @dataclass
@@ -84,6 +86,7 @@ class _Ctx:
         )
         self.runs = 0
         self.simulated = 0
+        self.mismatches: list[str] = []
 
     # -- time ----------------------------------------------------------------------------
     def cycle_of(self, t_us: float) -> int:
@@ -129,6 +132,9 @@ class _Ctx:
         result = self.backend(self.rmap, sc)
         self.runs += 1
         self.simulated += result.cycles
+        mismatch = result.extra.get("mismatch")
+        if mismatch:
+            self.mismatches.append(f"run {self.runs}: {mismatch}")
         return result
 
 
@@ -496,6 +502,7 @@ def evaluate(rmap: RegisterMap, req: Requirement, backend: Backend = run_model) 
     ctx = _Ctx(rmap, req, backend)
     m = _MEASURES[req.measure.kind](ctx)
     m.runs, m.simulated = ctx.runs, ctx.simulated
+    m.mismatches = ctx.mismatches
     if m.value is None:
         return Result(req, m, False, None)
     # A latency must hold for every sample, whatever statistic is reported.

@@ -11,6 +11,7 @@ import io
 import json
 import math
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -129,6 +130,9 @@ class Run:
     rtl: dict[str, Result] = field(default_factory=dict)
     rtl_simulator: str = ""
     tables: dict[str, Any] = field(default_factory=dict)
+    rtl_na: list[str] = field(default_factory=list)
+    """Requirements with no RTL part (electrical model only): not run on the RTL."""
+    rtl_seconds: float = 0.0
 
     @property
     def failed(self) -> list[str]:
@@ -140,11 +144,41 @@ class Run:
         return out
 
 
+RTL_NA_KINDS = ("opto_output",)
+"""Measurements of the electrical model only (Table 3-4 figures): no RTL part."""
+
+
 def _agrees(model: Result, rtl: Result) -> bool:
+    """The RTL confirms the model: same measurement and verdict, and every RTL run equal to the
+    firmware model replaying it (``Measurement.mismatches`` empty)."""
+    if rtl.measurement.mismatches:
+        return False
     a, b = model.measurement.value, rtl.measurement.value
     if a is None or b is None:
         return a is b and model.passed == rtl.passed
     return abs(a - b) <= 1e-9 * max(1.0, abs(a)) and model.passed == rtl.passed
+
+
+def rtl_status(r: Result, run: Run) -> str:
+    """``agrees``, ``differs: ...``, ``n/a on RTL``, or empty without ``--rtl``."""
+    if r.name in run.rtl_na:
+        return "n/a on RTL"
+    rtl = run.rtl.get(r.name)
+    if rtl is None:
+        return ""
+    if _agrees(r, rtl):
+        return "agrees"
+    dim = r.requirement.measure.dimension
+    a, b = r.measurement.value, rtl.measurement.value
+    if (a is None) != (b is None) or (
+        a is not None and b is not None and abs(a - b) > 1e-9 * max(1.0, abs(a))
+    ):
+        return f"differs: {format_quantity(b, dim)}" + (
+            f" ({rtl.measurement.note})" if rtl.measurement.note else ""
+        )
+    if r.passed != rtl.passed:
+        return f"differs: the RTL {'passes' if rtl.passed else 'fails'}"
+    return f"differs from the model replay: {rtl.measurement.mismatches[0]}"
 
 
 def run_spec(
@@ -160,13 +194,22 @@ def run_spec(
     """Evaluate every requirement (and the datasheet tables) on the model, maybe the RTL."""
     results = []
     rtl_results: dict[str, Result] = {}
+    rtl_na: list[str] = []
+    rtl_seconds = 0.0
     for req in spec.requirements:
         if progress:
             progress(req.name)
         results.append(evaluate(rmap, req, backend))
         if rtl is not None:
+            if req.measure.kind in RTL_NA_KINDS:
+                rtl_na.append(req.name)
+                continue
+            t0 = time.perf_counter()
             rtl_results[req.name] = evaluate(rmap, req, rtl[1])
+            rtl_seconds += time.perf_counter() - t0
     run = Run(spec, rmap, regmap_path, results, rtl_results, rtl[0] if rtl else "")
+    run.rtl_na = rtl_na
+    run.rtl_seconds = rtl_seconds
     if tables:
         if progress:
             progress("datasheet tables")
@@ -441,7 +484,6 @@ def _row(r: Result, run: Run, png: bytes | None = None) -> dict[str, Any]:
     req = r.requirement
     dim = req.measure.dimension
     m = r.measurement
-    rtl = run.rtl.get(r.name)
     return {
         "name": r.name,
         "title": req.title,
@@ -460,13 +502,7 @@ def _row(r: Result, run: Run, png: bytes | None = None) -> dict[str, Any]:
         "diagram": f"{DIAGRAMS}/{r.name}.png" if png else "",
         "runs": m.runs,
         "simulated": m.simulated,
-        "rtl": ""
-        if rtl is None
-        else (
-            "agrees"
-            if _agrees(r, rtl)
-            else f"differs: {format_quantity(rtl.measurement.value, dim)}"
-        ),
+        "rtl": rtl_status(r, run),
     }
 
 
@@ -508,13 +544,7 @@ def _json(run: Run) -> dict[str, Any]:
                 "details": r.measurement.details,
                 "runs": r.measurement.runs,
                 "simulated_cycles": r.measurement.simulated,
-                "rtl": None
-                if r.name not in run.rtl
-                else {
-                    "simulator": run.rtl_simulator,
-                    "measured": run.rtl[r.name].measurement.value,
-                    "passed": run.rtl[r.name].passed,
-                },
+                "rtl": _rtl_json(r, run),
             }
         )
     return {
@@ -528,12 +558,47 @@ def _json(run: Run) -> dict[str, Any]:
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "summary": {
             "total": len(run.results),
-            "passed": sum(r.passed for r in run.results),
+            "passed": len(run.results) - len(run.failed),  # on the model and, with --rtl, the RTL
             "failed": len(run.failed),
             "failed_names": run.failed,
+            **_rtl_summary(run),
         },
         "requirements": reqs,
         "datasheet": run.tables,
+    }
+
+
+def _rtl_json(r: Result, run: Run) -> dict[str, Any] | None:
+    if r.name in run.rtl_na:
+        return {"simulator": run.rtl_simulator, "status": "n/a"}
+    rtl = run.rtl.get(r.name)
+    if rtl is None:
+        return None
+    m = rtl.measurement
+    return {
+        "simulator": run.rtl_simulator,
+        "status": "agrees" if _agrees(r, rtl) else "differs",
+        "agrees": _agrees(r, rtl),
+        "measured": m.value,
+        "passed": rtl.passed,
+        "note": m.note,
+        "replay_mismatches": m.mismatches[:8],
+        "runs": m.runs,
+        "simulated_cycles": m.simulated,
+    }
+
+
+def _rtl_summary(run: Run) -> dict[str, Any]:
+    if not run.rtl_simulator:
+        return {}
+    by_name = {r.name: r for r in run.results}
+    agree = [n for n, x in run.rtl.items() if _agrees(by_name[n], x)]
+    return {
+        "rtl_agree": len(agree),
+        "rtl_disagree": len(run.rtl) - len(agree),
+        "rtl_disagree_names": [n for n in run.rtl if n not in agree],
+        "rtl_na": len(run.rtl_na),
+        "rtl_seconds": round(run.rtl_seconds, 3),
     }
 
 
@@ -587,10 +652,12 @@ def summary_table(run: Run) -> str:
     for r in run.results:
         row = _row(r, run)
         status = row["status"]
-        if row["rtl"] and row["rtl"] != "agrees":
+        if row["rtl"] and row["rtl"] not in ("agrees", "n/a on RTL"):
             status = "FAIL"
         note = f"  ({row['note']})" if row["note"] else ""
-        rtl = f"  [RTL {row['rtl']}]" if row["rtl"] else ""
+        rtl = ""
+        if row["rtl"]:
+            rtl = "  [n/a on RTL]" if row["rtl"] == "n/a on RTL" else f"  [RTL {row['rtl']}]"
         lines.append((status, r.name, row["measured"], row["bound"], row["margin"] + note + rtl))
     widths = [max(len(x[i]) for x in [head, *lines]) for i in range(4)]
     out = []

@@ -37,7 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--rtl",
         choices=("icarus", "verilator"),
-        help="also run every scenario on the RTL with this simulator and compare",
+        help="also run every scenario on the RTL with this simulator (sim/native.py) and "
+        "require model and RTL to agree (a disagreement fails the requirement); Table 3-4 "
+        "requirements of the electrical model are n/a on RTL",
     )
     p.add_argument(
         "-o",
@@ -57,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from timingspec.engine import RtlUnavailable, rtl_backend
-    from timingspec.report import Progress, run_spec, summary_table, write_reports
+    from timingspec.report import Progress, rtl_status, run_spec, summary_table, write_reports
     from timingspec.spec import SpecError, load_spec
 
     if args.output.exists() and not args.output.is_dir():
@@ -98,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         progress.finish()
         raise UsageError(f"cannot evaluate {spec_path}: the register map lacks {exc}") from None
+    except RuntimeError as exc:  # the RTL runner could not build or run the design
+        progress.finish()
+        print(f"camtwin timing: error: RTL confirmation failed: {exc}", file=sys.stderr)
+        return 1
     progress.finish()
     print(summary_table(result))
     try:
@@ -107,5 +113,14 @@ def run(args: argparse.Namespace) -> int:
     failed = result.failed
     total = len(result.results)
     print(f"{total} requirements: {total - len(failed)} passed, {len(failed)} failed")
+    if rtl is not None:
+        agree = sum(
+            1 for r in result.results if r.name in result.rtl and rtl_status(r, result) == "agrees"
+        )
+        print(
+            f"RTL ({args.rtl}): model and RTL agree on {agree} of {len(result.rtl)} requirements"
+            f", {len(result.rtl) - agree} disagree; {len(result.rtl_na)} n/a on RTL (electrical "
+            f"model only); {result.rtl_seconds:.1f} s on the RTL"
+        )
     print("reports: " + ", ".join(str(p) for p in paths))
     return 1 if failed else 0
