@@ -10,7 +10,6 @@ RTL run on the firmware model and reports the first difference.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -165,21 +164,10 @@ def rtl_backend(simulator: str) -> Backend:
             f"RTL confirmation is not available: unknown simulator '{simulator}' "
             f"(allowed: {', '.join(RTL_SIMULATORS)})"
         )
-    runner = None
-    for module_name in ("sim.runner", "sim"):
-        try:
-            module = importlib.import_module(module_name)
-        except Exception:
-            continue
-        runner = getattr(module, "run_scenario", None)
-        if runner is not None:
-            break
-    if runner is None:
-        raise RtlUnavailable(
-            "RTL confirmation is not available: sim/ has no synchronous scenario runner yet "
-            "(sim.cosim.run_scenario needs a running cocotb testbench; timingspec needs "
-            "sim.runner.run_scenario(rmap, scenario, simulator=...) returning edge lists)"
-        )
+    try:
+        from sim.runner import run_scenario as runner
+    except ModuleNotFoundError as exc:  # an installation without the co-simulation package
+        raise RtlUnavailable(f"RTL confirmation is not available: {exc}") from None
 
     def backend(rmap: RegisterMap, scenario: Scenario) -> SimResult:
         out = runner(rmap, scenario, simulator=simulator)
