@@ -29,6 +29,35 @@ def add_regmap_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_output_argument(parser: argparse.ArgumentParser, help: str, default=None) -> None:
+    """The ``-o/--output DIR`` option (required unless it has a default)."""
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help=help,
+        required=default is None,
+        default=default,
+    )
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output directory that is an existing file, before any work is done."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"output '{path}' exists and is not a directory")
+
+
+def make_output(path: Path) -> Path:
+    """Create the output directory (and parents), or raise a one-line usage error."""
+    check_output(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create output directory '{path}': {exc.strerror}") from None
+    return path
+
+
 def load_regmap(path: str | Path) -> RegisterMap:
     """Load and check a register map; print diagnostics and raise on errors."""
     path = Path(path)

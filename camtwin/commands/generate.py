@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from regmap import RegisterMap, UnsupportedMap
 from regmap.generators import GENERATORS, Generator, write_atomic
 
-from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
+from ._common import (
+    CompileFailed,
+    UsageError,
+    add_output_argument,
+    add_regmap_argument,
+    check_output,
+    load_regmap,
+)
 
 
 def _verilog(rmap: RegisterMap) -> str:
@@ -37,14 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "changes. Kinds: " + "; ".join(f"{k} ({g.description})" for k, g in kinds.items()),
     )
     add_regmap_argument(p)
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="DIR",
-        type=Path,
-        help="output directory (created if missing)",
-    )
+    add_output_argument(p, "output directory (created if missing)")
     p.add_argument(
         "--only",
         metavar="KIND,...",
@@ -70,8 +69,7 @@ def _select(only: str | None) -> list[Generator]:
 
 def run(args: argparse.Namespace) -> int:
     generators = _select(args.only)
-    if args.output.exists() and not args.output.is_dir():
-        raise UsageError(f"output '{args.output}' exists and is not a directory")
+    check_output(args.output)
     try:
         rmap = load_regmap(args.regmap)
     except CompileFailed:

@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
+from ._common import (
+    CompileFailed,
+    UsageError,
+    add_output_argument,
+    add_regmap_argument,
+    check_output,
+    load_regmap,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -20,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     add_regmap_argument(p)
     p.add_argument("--scenario", required=True, metavar="FILE.yaml", help="scenario file")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    add_output_argument(p, "output directory (created if missing)")
     p.add_argument(
         "--mode",
         choices=("event", "cycle"),
@@ -35,9 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from firmware_model.results import write_results
     from firmware_model.scenario import ScenarioError, load_scenario
 
-    out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"output '{out}' exists and is not a directory")
+    out = args.output
+    check_output(out)
     try:
         rmap = load_regmap(args.regmap)
     except CompileFailed:

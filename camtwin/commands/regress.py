@@ -11,7 +11,14 @@ from pathlib import Path
 
 from regmap import UnsupportedMap
 
-from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
+from ._common import (
+    CompileFailed,
+    UsageError,
+    add_output_argument,
+    add_regmap_argument,
+    load_regmap,
+    make_output,
+)
 
 TEST_MODULES = ["sim.cocotb_camera", "sim.cocotb_directed"]
 OUT_DIR = Path("build/regress")
@@ -56,13 +63,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="N",
         help="seed of the random tests (default: 1)",
     )
-    p.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=OUT_DIR,
-        metavar="DIR",
-        help=f"where results.xml and the simulator logs go (default: {OUT_DIR})",
+    add_output_argument(
+        p, f"where results.xml and the simulator logs go (default: {OUT_DIR})", default=OUT_DIR
     )
     p.add_argument(
         "--tests",
@@ -122,13 +124,7 @@ def run(args: argparse.Namespace) -> int:
             re.compile(args.tests)
         except re.error as exc:
             raise UsageError(f"--tests: invalid regular expression {args.tests!r}: {exc}") from None
-    out = args.output
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"output '{out}' exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create output directory '{out}': {exc.strerror}") from None
+    out = make_output(args.output)
     from sim.coverage import Coverage
     from sim.runner import SIMULATORS, BuildError, camera_design, run, slow_overrides
 

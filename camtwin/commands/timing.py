@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import DEFAULT_REGMAP, CompileFailed, UsageError, load_regmap
+from ._common import (
+    DEFAULT_REGMAP,
+    CompileFailed,
+    UsageError,
+    add_output_argument,
+    check_output,
+    load_regmap,
+)
 
 DEFAULT_SPEC = "specs/camera-timing.yaml"
 
@@ -41,14 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "require model and RTL to agree (a disagreement fails the requirement); Table 3-4 "
         "requirements of the electrical model are n/a on RTL",
     )
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="DIR",
-        type=Path,
-        help="output directory (created if missing)",
-    )
+    add_output_argument(p, "output directory (created if missing)")
     p.add_argument(
         "--no-tables",
         action="store_true",
@@ -62,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from timingspec.report import Progress, rtl_status, run_spec, summary_table, write_reports
     from timingspec.spec import SpecError, load_spec
 
-    if args.output.exists() and not args.output.is_dir():
-        raise UsageError(f"output '{args.output}' exists and is not a directory")
+    check_output(args.output)
     spec_path = Path(args.spec)
     if not spec_path.is_file():
         raise UsageError(f"timing spec '{spec_path}' does not exist or is not a file")
