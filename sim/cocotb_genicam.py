@@ -25,10 +25,19 @@ from cocotb.task import bridge, resume
 from genicam import genapi
 
 from firmware_model.genicam_port import connect_bus
-from regmap import Access, Field, Interface, Register, RegisterMap
+from regmap import Access, Field, Register, RegisterMap
 from regmap.generators.genicam import generate_genicam_xml
 
 from .cosim import replay
+from .genicam_plan import (
+    command_features,
+    event_features,
+    hand_raw,
+    raw_to_value,
+    read_only_features,
+    rw_features,
+    values_to_write,
+)
 from .scoreboard import first_mismatch, format_edges
 from .testbench import CameraTB, start_tb
 
@@ -184,72 +193,7 @@ async def run_host(dut, body: Callable[[GenApiHost], None]) -> CameraTB:
     return tb
 
 
-# -- features and hand-derived values -------------------------------------------------------
-def rw_features(rmap: RegisterMap) -> list[str]:
-    return [
-        n
-        for n, (_, f) in rmap.features.items()
-        if f.access is Access.RW and f.feature.interface is not Interface.COMMAND
-    ]
-
-
-def read_only_features(rmap: RegisterMap) -> list[str]:
-    return [n for n, (_, f) in rmap.features.items() if f.access in (Access.RO, Access.RC)]
-
-
-def command_features(rmap: RegisterMap) -> list[str]:
-    return [n for n, (_, f) in rmap.features.items() if f.feature.interface is Interface.COMMAND]
-
-
-def event_features(rmap: RegisterMap) -> list[str]:
-    return [n for n, (_, f) in rmap.features.items() if f.access in (Access.W1C, Access.W1S)]
-
-
-def values_to_write(f: Field) -> list:
-    """Values to write: every enum entry, True/False, or min, max and a middle value."""
-    if f.enum:
-        return [e.name for e in f.enum]
-    if f.feature.interface is Interface.BOOLEAN:
-        return [True, False]
-    lo = f.min if f.min is not None else 0
-    hi = f.max if f.max is not None else (1 << f.width) - 1
-    if f.feature.interface is Interface.INTEGER:
-        return [int(lo), int(hi), (int(lo) + int(hi)) // 2]
-    return [lo, hi, (lo + hi) / 2]
-
-
-def hand_raw(clock: int, f: Field, value) -> int:
-    """The raw field value of a feature value (docs/spec/SEMANTICS.md, "Units and registers")."""
-    if f.enum:
-        return next(e.value for e in f.enum if e.name == value)
-    if isinstance(value, bool):
-        return int(value)
-    kind = f.scale.kind
-    if kind == "cycles":
-        return round(value * clock / 1_000_000)
-    if kind == "period":
-        return round(clock / value)
-    if kind == "fixed":
-        return round(value * 2**f.scale.frac_bits)
-    return int(value)
-
-
-def raw_to_value(clock: int, f: Field, raw: int):
-    """The feature value of a raw field value (the inverse of :func:`hand_raw`)."""
-    if f.enum:
-        return next(e.name for e in f.enum if e.value == raw)
-    if f.feature.interface is Interface.BOOLEAN:
-        return bool(raw)
-    kind = f.scale.kind
-    if kind == "cycles":
-        return raw * 1_000_000 / clock
-    if kind == "period":
-        return clock / raw
-    if kind == "fixed":
-        return raw / 2**f.scale.frac_bits
-    return raw
-
-
+# -- read-back tolerance --------------------------------------------------------------------
 def close(got, want, clock: int, f: Field) -> bool:
     """Equal, or within one raw step for converted (Float) features."""
     kind = f.scale.kind

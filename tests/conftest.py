@@ -1,4 +1,5 @@
-"""Shared fixtures: the bundled camera map, and a slow-clock variant for short simulations."""
+"""Shared fixtures: the bundled camera map, and a slow-clock variant for short simulations;
+``describe`` for simulator-run assertion messages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ from regmap import RegisterMap, load
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMERA_YAML = ROOT / "regmap" / "camera.yaml"
+
+
+def describe(result) -> str:
+    """A simulator run's outcome for an assertion message: each test, and each failure's text."""
+    lines = [f"{result.simulator}: exit {result.exit_code}, results {result.results_xml}"]
+    for t in result.tests:
+        lines.append(f"  {t.name}: {'PASS' if t.passed else 'FAIL'}")
+        if not t.passed:
+            lines.append("    " + t.message[:4000].replace("\n", "\n    "))
+    return "\n".join(lines)
 
 
 def slow_camera(rmap: RegisterMap) -> RegisterMap:

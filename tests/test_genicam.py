@@ -26,6 +26,15 @@ from firmware_model import RegisterBank, RegisterFile
 from firmware_model.genicam_port import BusPort, connect_bus
 from regmap import Access, Field, Interface, Register, RegisterMap, load, loads
 from regmap.generators.genicam import GENAPI_NAMESPACE, generate_genicam_xml
+from sim.genicam_plan import (
+    command_features,
+    event_features,
+    hand_raw,
+    raw_to_value,
+    read_only_features,
+    rw_features,
+    values_to_write,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 XSD = ROOT / "third_party" / "genicam" / "GenApiSchema_Version_1_1.xsd"
@@ -398,36 +407,6 @@ def test_interfaces_visibility_access_and_tooltips(which, camera, encoder):
         assert [s.node.name for s in node.selected_features] == list(sel.selects)
 
 
-def _test_values(f: Field) -> list:
-    """Feature values to write: the limits (and a middle value), or every enum entry."""
-    if f.enum:
-        return [e.name for e in f.enum]
-    if f.feature.interface is Interface.BOOLEAN:
-        return [True, False]
-    lo = f.min if f.min is not None else 0
-    hi = f.max if f.max is not None else (1 << f.width) - 1
-    if f.feature.interface is Interface.INTEGER:
-        return [int(lo), int(hi), (int(lo) + int(hi)) // 2]
-    return [lo, hi, (lo + hi) / 2]
-
-
-def _hand_raw(rmap: RegisterMap, f: Field, value) -> int:
-    """The raw field value for a feature value, derived from docs/spec/SEMANTICS.md."""
-    clock = rmap.device.clock_hz
-    if f.enum:
-        return next(e.value for e in f.enum if e.name == value)
-    if isinstance(value, bool):
-        return int(value)
-    kind = f.scale.kind
-    if kind == "cycles":
-        return round(value * clock / 1_000_000)
-    if kind == "period":
-        return round(clock / value)
-    if kind == "fixed":
-        return round(value * 2**f.scale.frac_bits)
-    return int(value)
-
-
 def _check_read_back(rmap: RegisterMap, f: Field, got, value) -> None:
     if f.scale.kind in ("cycles", "period", "fixed"):
         # Converters round to the nearest tick: allow one raw step of the physical value.
@@ -441,24 +420,20 @@ def _check_read_back(rmap: RegisterMap, f: Field, got, value) -> None:
         assert got == value
 
 
-def _rw_features(rmap: RegisterMap) -> list[str]:
-    return [
-        n
-        for n, (_, f) in rmap.features.items()
-        if f.access is Access.RW and f.feature.interface is not Interface.COMMAND
-    ]
-
-
 def _round_trip(dev: Device, name: str) -> None:
     reg, f = dev.rmap.feature(name)
     node = dev.node(name)
     for index in range(reg.count):
         dev.select(reg, index)
-        for value in _test_values(f):
+        for value in values_to_write(f):
             before = dict(dev.bus.values)
             node.value = value
             addr = reg.address_of(index)
-            assert dev.raw(reg, f, index) == _hand_raw(dev.rmap, f, value), (name, index, value)
+            assert dev.raw(reg, f, index) == hand_raw(dev.rmap.device.clock_hz, f, value), (
+                name,
+                index,
+                value,
+            )
             # Nothing else changed: other fields of the word, other elements, other registers.
             after = dict(dev.bus.values)
             assert after[addr] & ~f.mask == before[addr] & ~f.mask
@@ -468,12 +443,12 @@ def _round_trip(dev: Device, name: str) -> None:
             _check_read_back(dev.rmap, f, got, value)
 
 
-@pytest.mark.parametrize("name", _rw_features(load(ROOT / "regmap" / "camera.yaml")))
+@pytest.mark.parametrize("name", rw_features(load(ROOT / "regmap" / "camera.yaml")))
 def test_camera_rw_feature_round_trip(camera, name):
     _round_trip(camera, name)
 
 
-@pytest.mark.parametrize("name", _rw_features(load(ENCODER_YAML)))
+@pytest.mark.parametrize("name", rw_features(load(ENCODER_YAML)))
 def test_encoder_rw_feature_round_trip(encoder, name):
     _round_trip(encoder, name)
 
@@ -748,29 +723,10 @@ def test_docs_example_runs():
     assert re.search(r"TriggerDelay = 250\.0 us -> register 0x00010104 = 31250", result.stdout)
 
 
-def _hw_features(rmap: RegisterMap) -> list[str]:
-    return [n for n, (_, f) in rmap.features.items() if f.access in (Access.RO, Access.RC)]
-
-
-def _raw_to_value(rmap: RegisterMap, f: Field, raw: int):
-    """The feature value of a raw field value (the inverse of ``_hand_raw``)."""
-    clock = rmap.device.clock_hz
-    if f.feature.interface is Interface.BOOLEAN:
-        return bool(raw)
-    kind = f.scale.kind
-    if kind == "cycles":
-        return raw * 1_000_000 / clock
-    if kind == "period":
-        return clock / raw
-    if kind == "fixed":
-        return raw / 2**f.scale.frac_bits
-    return raw
-
-
 @pytest.mark.parametrize(
     ("which", "name"),
-    [("camera", n) for n in _hw_features(load(ROOT / "regmap" / "camera.yaml"))]
-    + [("encoder", n) for n in _hw_features(load(ENCODER_YAML))],
+    [("camera", n) for n in read_only_features(load(ROOT / "regmap" / "camera.yaml"))]
+    + [("encoder", n) for n in read_only_features(load(ENCODER_YAML))],
 )
 def test_read_only_feature_reads_every_element(which, name, camera, encoder):
     dev = camera if which == "camera" else encoder
@@ -784,22 +740,17 @@ def test_read_only_feature_reads_every_element(which, name, camera, encoder):
         if raw is None:
             raw = 1 if f.width == 1 else f.max_raw - index
         dev.poke(reg, f, raw, index)
-        assert node.value == pytest.approx(_raw_to_value(dev.rmap, f, raw)), (name, index)
+        assert node.value == pytest.approx(raw_to_value(dev.rmap.device.clock_hz, f, raw)), (
+            name,
+            index,
+        )
     assert dev.bus.writes == []
-
-
-def _commands(rmap: RegisterMap) -> list[str]:
-    return [n for n, (_, f) in rmap.features.items() if f.feature.interface is Interface.COMMAND]
-
-
-def _event_bits(rmap: RegisterMap) -> list[str]:
-    return [n for n, (_, f) in rmap.features.items() if f.access in (Access.W1C, Access.W1S)]
 
 
 @pytest.mark.parametrize(
     ("which", "name"),
-    [("camera", n) for n in _commands(load(ROOT / "regmap" / "camera.yaml"))]
-    + [("encoder", n) for n in _commands(load(ENCODER_YAML))],
+    [("camera", n) for n in command_features(load(ROOT / "regmap" / "camera.yaml"))]
+    + [("encoder", n) for n in command_features(load(ENCODER_YAML))],
 )
 def test_every_command_pulses_its_bit_in_every_element(which, name, camera, encoder):
     dev = camera if which == "camera" else encoder
@@ -816,8 +767,8 @@ def test_every_command_pulses_its_bit_in_every_element(which, name, camera, enco
 
 @pytest.mark.parametrize(
     ("which", "name"),
-    [("camera", n) for n in _event_bits(load(ROOT / "regmap" / "camera.yaml"))]
-    + [("encoder", n) for n in _event_bits(load(ENCODER_YAML))],
+    [("camera", n) for n in event_features(load(ROOT / "regmap" / "camera.yaml"))]
+    + [("encoder", n) for n in event_features(load(ENCODER_YAML))],
 )
 def test_every_event_bit_writes_only_itself(which, name, camera, encoder):
     dev = camera if which == "camera" else encoder
@@ -834,8 +785,10 @@ def test_every_event_bit_writes_only_itself(which, name, camera, encoder):
 def test_every_feature_is_exercised(camera_map, encoder_map):
     write_only = {"encoder": {"UnlockKey"}, "camera": set()}  # tested one by one above
     for rmap in (camera_map, encoder_map):
-        covered = set(_rw_features(rmap)) | set(_hw_features(rmap)) | set(_commands(rmap))
-        covered |= set(_event_bits(rmap)) | write_only[rmap.device.name]
+        covered = (
+            set(rw_features(rmap)) | set(read_only_features(rmap)) | set(command_features(rmap))
+        )
+        covered |= set(event_features(rmap)) | write_only[rmap.device.name]
         assert covered == set(rmap.features)
 
 
@@ -882,7 +835,7 @@ def test_genapi_writes_the_same_words_as_the_firmware_register_file(which, camer
                 dev.node(name).execute()
                 ref.execute(name, **selectors)
                 continue
-            for value in _test_values(f):
+            for value in values_to_write(f):
                 dev.node(name).value = value
                 ref.set(name, value, **selectors)
                 assert significant(dev.bus.writes[-1]) == significant(ref_bus.writes[-1]), (
@@ -914,7 +867,7 @@ def test_every_raw_value_survives_the_converter(path, name):
     @settings(max_examples=60, deadline=None, derandomize=True)
     @given(raw=st.integers(min_value=lo, max_value=hi))
     def check(raw: int) -> None:
-        value = _raw_to_value(rmap, f, raw)
+        value = raw_to_value(clock, f, raw)
         if not (f.min <= value <= f.max):
             return  # the raw limits round outward: e.g. Gamma's raw max is above 3.99998
         dev.node(name).value = value

@@ -8,14 +8,7 @@ import pytest
 
 from sim.runner import SIMULATORS, camera_design, run, slow_overrides
 
-
-def describe(result) -> str:
-    lines = [f"{result.simulator}: exit {result.exit_code}, results {result.results_xml}"]
-    for t in result.tests:
-        lines.append(f"  {t.name}: {'PASS' if t.passed else 'FAIL'}")
-        if not t.passed:
-            lines.append("    " + t.message[:4000].replace("\n", "\n    "))
-    return "\n".join(lines)
+from .conftest import describe
 
 
 @pytest.mark.sim

@@ -10,18 +10,12 @@ from __future__ import annotations
 import pytest
 
 from regmap import load
+from sim.genicam_plan import command_features, event_features, read_only_features, rw_features
 from sim.runner import ROOT, SIMULATORS, camera_design, run, slow_overrides
 
+from .conftest import describe
+
 MODULE = "sim.cocotb_genicam"
-
-
-def describe(result) -> str:
-    lines = [f"{result.simulator}: exit {result.exit_code}, results {result.results_xml}"]
-    for t in result.tests:
-        lines.append(f"  {t.name}: {'PASS' if t.passed else 'FAIL'}")
-        if not t.passed:
-            lines.append("    " + t.message[:4000].replace("\n", "\n    "))
-    return "\n".join(lines)
 
 
 @pytest.mark.sim
@@ -41,13 +35,6 @@ def test_sim_genicam_drives_the_rtl(simulator: str) -> None:
 
 def test_every_feature_is_driven_through_genapi() -> None:
     """The round trip, read-only, command and event-bit tests together cover every feature."""
-    from sim.cocotb_genicam import (
-        command_features,
-        event_features,
-        read_only_features,
-        rw_features,
-    )
-
     rmap = load(ROOT / "regmap" / "camera.yaml")
     covered = set(rw_features(rmap)) | set(read_only_features(rmap))
     covered |= set(command_features(rmap)) | set(event_features(rmap))

@@ -8,7 +8,7 @@ import pytest
 
 from sim.runner import SIMULATORS, camera_design, run, slow_overrides
 
-from .test_sim_camera import describe
+from .conftest import describe
 
 
 @pytest.mark.sim
