@@ -19,7 +19,7 @@ from .blocks import (
     Synchroniser,
     TriggerDelayFifo,
 )
-from .model import OUTPUT_SIGNALS, CameraModel, Event, FrameCause, Outputs
+from .model import OUTPUT_PINS, OUTPUT_SIGNALS, CameraModel, Event, FrameCause, Outputs
 from .registers import AsyncRegisterFile, FeatureValue, RegisterFile, UnknownNameError
 from .results import summarise, write_results
 from .scenario import MAX_CYCLES, Scenario, ScenarioError, load_scenario, loads_scenario
@@ -28,6 +28,7 @@ from .waves import plot_timing, to_wavejson
 
 __all__ = [
     "MAX_CYCLES",
+    "OUTPUT_PINS",
     "OUTPUT_SIGNALS",
     "SIGNALS",
     "Acquisition",

@@ -25,6 +25,7 @@ from .blocks import (
 )
 
 __all__ = [
+    "OUTPUT_PINS",
     "OUTPUT_SIGNALS",
     "PIN_TO_TRIGGER_CYCLES",
     "CameraModel",
@@ -33,7 +34,7 @@ __all__ = [
     "Outputs",
 ]
 
-OUTPUT_SIGNALS = (
+OUTPUT_PINS = (
     "frame_start",
     "exposure_active",
     "frame_trigger_wait",
@@ -41,8 +42,10 @@ OUTPUT_SIGNALS = (
     "line0_out",
     "line2_o",
     "line2_oe",
-    "line_status",
 )
+"""The one-bit outputs, in :class:`Outputs` order: the RTL camera's output ports."""
+
+OUTPUT_SIGNALS = (*OUTPUT_PINS, "line_status")
 """Signals recorded by the simulators; ``line_status`` is LineStatusAll (3 bits)."""
 
 

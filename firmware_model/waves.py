@@ -6,21 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .model import OUTPUT_PINS
 from .simulate import SIGNALS, Result
 
 __all__ = ["DEFAULT_SIGNALS", "plot_timing", "to_wavejson"]
 
-DEFAULT_SIGNALS = (
-    "line1_in",
-    "line2_i",
-    "frame_start",
-    "exposure_active",
-    "frame_trigger_wait",
-    "acquisition_active",
-    "line0_out",
-    "line2_o",
-    "line2_oe",
-)
+DEFAULT_SIGNALS = ("line1_in", "line2_i", *OUTPUT_PINS)
 """One-bit signals drawn by default (``line_status`` is 3 bits and drawn as a bus)."""
 
 

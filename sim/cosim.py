@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import cocotb
 
-from firmware_model import BusError, CameraModel
+from firmware_model import OUTPUT_PINS, BusError, CameraModel
 
-from .reference import BusMismatch, check_access
+from .reference import REPLAY_START, BusMismatch, advance_replay, check_access
 from .scenario import FINAL_READS, Scenario
 from .scoreboard import Mismatch, first_mismatch, format_edges
 from .testbench import INPUTS, BusAccess, CameraTB
@@ -37,15 +37,7 @@ class CosimResult:
         return self.mismatch is None and self.bus_mismatch is None
 
 
-OUTPUT_NAMES = (
-    "frame_start",
-    "exposure_active",
-    "frame_trigger_wait",
-    "acquisition_active",
-    "line0_out",
-    "line2_o",
-    "line2_oe",
-)
+OUTPUT_NAMES = OUTPUT_PINS
 """Model outputs compared as edges, in :class:`firmware_model.Outputs` order."""
 
 
@@ -64,63 +56,37 @@ class Replay:
         self.e1 = sorted(stimulus.get(INPUTS[0], []))
         self.e2 = sorted(stimulus.get(INPUTS[1], []))
         self.accs: list[BusAccess] = []
+        self.acc_cycles: list[int] = []
         self.edges: dict[str, Edges] = {n: [] for n in OUTPUT_NAMES}
         self.bus_mismatch: BusMismatch | None = None
         self.event_mode = mode == "event"
-        self._state = (0, 0, 0, 0, 0, None)  # i1, i2, ia, p1, p2, prev
+        self._state = REPLAY_START
 
     def add(self, acc: BusAccess) -> None:
         """Add the next access the RTL performed (cycles never decrease)."""
         if acc.cycle < self.model.cycle or (self.accs and acc.cycle < self.accs[-1].cycle):
             raise ValueError(f"bus access at cycle {acc.cycle} added after the replay passed it")
         self.accs.append(acc)
+        self.acc_cycles.append(acc.cycle)
 
     def advance(self, until: int) -> None:
         """Run the model to cycle ``until``, applying every known access performed before it."""
-        model, bank, step = self.model, self.model.bank, self.model.step
-        e1, e2, accs = self.e1, self.e2, self.accs
-        out_edges = [self.edges[n] for n in OUTPUT_NAMES]
-        n_out = len(OUTPUT_NAMES)
-        i1, i2, ia, p1, p2, prev = self._state
-        n1, n2, na = len(e1), len(e2), len(accs)
-        event_mode = self.event_mode
-        while True:
-            t = model.cycle
-            while ia < na and accs[ia].cycle < t:
-                m = check_access(bank, accs[ia])
-                if m is not None and self.bus_mismatch is None:
-                    self.bus_mismatch = m
-                ia += 1
-            if t >= until:
-                break
-            if event_mode and prev is not None:
-                target = until
-                if i1 < n1 and e1[i1][0] < target:
-                    target = e1[i1][0]
-                if i2 < n2 and e2[i2][0] < target:
-                    target = e2[i2][0]
-                if ia < na and accs[ia].cycle + 1 < target:
-                    target = accs[ia].cycle + 1
-                if target > t:
-                    wake = model.next_activity()
-                    if wake is not None and wake < target:
-                        target = wake
-                    if target > t:
-                        model.skip(target - t)
-                        continue
-            while i1 < n1 and e1[i1][0] <= t:
-                p1 = e1[i1][1]
-                i1 += 1
-            while i2 < n2 and e2[i2][0] <= t:
-                p2 = e2[i2][1]
-                i2 += 1
-            out = step(p1, p2)
-            if out != prev:
-                for i in range(n_out):
-                    if prev is None or out[i] != prev[i]:
-                        out_edges[i].append((t, out[i]))
-                prev = out
-        self._state = (i1, i2, ia, p1, p2, prev)
+        self._state = advance_replay(
+            self.model,
+            self.e1,
+            self.e2,
+            self.acc_cycles,
+            self._apply,
+            until,
+            [self.edges[n] for n in OUTPUT_NAMES],
+            self._state,
+            self.event_mode,
+        )
+
+    def _apply(self, i: int) -> None:
+        m = check_access(self.model.bank, self.accs[i])
+        if m is not None and self.bus_mismatch is None:
+            self.bus_mismatch = m
 
 
 def replay(
@@ -132,6 +98,7 @@ def replay(
     """
     r = Replay(rmap, stimulus, mode)
     r.accs = sorted(bus_log, key=lambda a: a.cycle)
+    r.acc_cycles = [a.cycle for a in r.accs]
     r.advance(cycles)
     return r.edges, r.bus_mismatch, r.model
 

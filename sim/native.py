@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from firmware_model import Event
+from firmware_model import OUTPUT_PINS, Event
 from regmap import RegisterMap
 
+from .reference import advance_replay
 from .runner import ROOT, _setup_path, worker_id, write_if_changed
 
 __all__ = [
@@ -58,15 +59,7 @@ SIMULATORS = ("icarus", "verilator")
 VERILOG_ENV = "CAMTWIN_RTL_VERILOG"
 """If set: the ``camera.v`` that :func:`run_scenario` simulates instead of generating it."""
 
-OUTPUTS = (
-    "frame_start",
-    "exposure_active",
-    "frame_trigger_wait",
-    "acquisition_active",
-    "line0_out",
-    "line2_o",
-    "line2_oe",
-)
+OUTPUTS = OUTPUT_PINS
 """Recorded outputs, in the harness's signal-index order (= :class:`firmware_model.Outputs`)."""
 
 COUNTERS = (
@@ -513,50 +506,18 @@ class _Replay:
 
 def _replay(rmap, stimulus, accesses, cycles, model_cls, bus_error):
     """The model's event-driven run over ``cycles`` with pins and accesses at their cycles
-    (the loop of ``sim.cosim.replay``, without cocotb). Returns per-output edges and the
-    replay object (its ``mismatches``)."""
+    (:func:`sim.reference.advance_replay`, as ``sim.cosim.replay`` does, without cocotb).
+    Returns per-output edges and the replay object (its ``mismatches``)."""
     model = model_cls(rmap)
     rep = _Replay(model, bus_error)
-    e1 = stimulus["line1_in"]
-    e2 = stimulus["line2_i"]
     edges: list[Edges] = [[] for _ in OUTPUTS]
-    i1 = i2 = ia = 0
-    n1, n2, na = len(e1), len(e2), len(accesses)
-    p1 = p2 = 0
-    prev = None
-    step = model.step
-    while True:
-        t = model.cycle
-        while ia < na and accesses[ia][0] < t:
-            rep.apply(accesses[ia])
-            ia += 1
-        if t >= cycles:
-            break
-        if prev is not None:
-            target = cycles
-            if i1 < n1 and e1[i1][0] < target:
-                target = e1[i1][0]
-            if i2 < n2 and e2[i2][0] < target:
-                target = e2[i2][0]
-            if ia < na and accesses[ia][0] + 1 < target:
-                target = accesses[ia][0] + 1
-            if target > t:
-                wake = model.next_activity()
-                if wake is not None and wake < target:
-                    target = wake
-                if target > t:
-                    model.skip(target - t)
-                    continue
-        while i1 < n1 and e1[i1][0] <= t:
-            p1 = e1[i1][1]
-            i1 += 1
-        while i2 < n2 and e2[i2][0] <= t:
-            p2 = e2[i2][1]
-            i2 += 1
-        out = step(p1, p2)
-        if out != prev:
-            for i in range(len(OUTPUTS)):
-                if prev is None or out[i] != prev[i]:
-                    edges[i].append((t, out[i]))
-            prev = out
+    advance_replay(
+        model,
+        stimulus["line1_in"],
+        stimulus["line2_i"],
+        [a[0] for a in accesses],
+        lambda i: rep.apply(accesses[i]),
+        cycles,
+        edges,
+    )
     return edges, rep

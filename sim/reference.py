@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from firmware_model import BusError, RegisterBank
 from regmap import RegisterMap
 
-from .testbench import BusAccess
+if TYPE_CHECKING:  # sim.testbench imports cocotb; sim.native uses this module without it
+    from .testbench import BusAccess
 
-__all__ = ["BusMismatch", "check_bus_log_against_bank"]
+__all__ = [
+    "REPLAY_START",
+    "BusMismatch",
+    "ReplayState",
+    "advance_replay",
+    "check_bus_log_against_bank",
+]
+
+Edges = list[tuple[int, int]]
+ReplayState = tuple[int, int, int, int, int, Any]
+"""Where a replay stopped: indices into both pin edge lists and the accesses, both pin levels
+and the previous outputs (``None`` before the first step)."""
+REPLAY_START: ReplayState = (0, 0, 0, 0, 0, None)
 
 
 @dataclass(frozen=True)
@@ -61,3 +76,66 @@ def check_bus_log_against_bank(rmap: RegisterMap, log: list[BusAccess]) -> BusMi
         if m is not None:
             return m
     return None
+
+
+def advance_replay(
+    model,
+    e1: Edges,
+    e2: Edges,
+    acc_cycles: list[int],
+    apply: Callable[[int], None],
+    until: int,
+    out_edges: list[Edges],
+    state: ReplayState = REPLAY_START,
+    event_mode: bool = True,
+) -> ReplayState:
+    """Run ``model`` to cycle ``until`` with the RTL's pin edges and bus accesses; the replay
+    loop shared by :class:`sim.cosim.Replay` and :func:`sim.native.replay_check`.
+
+    ``e1``/``e2`` are the sorted ``(cycle, level)`` edges of Line1 and Line2; ``acc_cycles`` the
+    (non-decreasing) cycles in which the RTL performed its bus accesses, and ``apply(i)``
+    performs access ``i`` on the model: between ``step()`` ``t`` and ``t+1`` for an access in
+    cycle ``t`` (docs/semantics.md). Output changes are appended to ``out_edges`` (one list per
+    output, in :class:`firmware_model.Outputs` order). With ``event_mode`` idle cycles are
+    jumped over with the model's ``next_activity``/``skip``; otherwise every cycle is stepped.
+    Returns the state to resume from (``state``, initially :data:`REPLAY_START`).
+    """
+    step = model.step
+    n_out = len(out_edges)
+    i1, i2, ia, p1, p2, prev = state
+    n1, n2, na = len(e1), len(e2), len(acc_cycles)
+    while True:
+        t = model.cycle
+        while ia < na and acc_cycles[ia] < t:
+            apply(ia)
+            ia += 1
+        if t >= until:
+            break
+        if event_mode and prev is not None:
+            target = until
+            if i1 < n1 and e1[i1][0] < target:
+                target = e1[i1][0]
+            if i2 < n2 and e2[i2][0] < target:
+                target = e2[i2][0]
+            if ia < na and acc_cycles[ia] + 1 < target:
+                target = acc_cycles[ia] + 1
+            if target > t:
+                wake = model.next_activity()
+                if wake is not None and wake < target:
+                    target = wake
+                if target > t:
+                    model.skip(target - t)
+                    continue
+        while i1 < n1 and e1[i1][0] <= t:
+            p1 = e1[i1][1]
+            i1 += 1
+        while i2 < n2 and e2[i2][0] <= t:
+            p2 = e2[i2][1]
+            i2 += 1
+        out = step(p1, p2)
+        if out != prev:
+            for i in range(n_out):
+                if prev is None or out[i] != prev[i]:
+                    out_edges[i].append((t, out[i]))
+            prev = out
+    return (i1, i2, ia, p1, p2, prev)

@@ -18,21 +18,13 @@ from cocotb.simtime import get_sim_time
 from cocotb.triggers import FallingEdge, Lock, RisingEdge, Timer
 from cocotb.utils import get_sim_steps
 
-from firmware_model import AsyncRegisterFile, BusError
+from firmware_model import OUTPUT_PINS, AsyncRegisterFile, BusError
 from regmap import RegisterMap
 
 __all__ = ["INPUTS", "OUTPUTS", "AxiBus", "BusAccess", "CameraTB", "EdgeMonitor"]
 
 INPUTS = ("line1_in", "line2_i")
-OUTPUTS = (
-    "frame_start",
-    "exposure_active",
-    "frame_trigger_wait",
-    "acquisition_active",
-    "line0_out",
-    "line2_o",
-    "line2_oe",
-)
+OUTPUTS = OUTPUT_PINS
 
 _on_change = simulator.register_value_change_callback  # one-shot: re-armed on every change
 _sim_time = simulator.get_sim_time

@@ -8,22 +8,15 @@ import random
 import pytest
 from amaranth.sim import Simulator
 
-from firmware_model import BusError, CameraModel
+from firmware_model import OUTPUT_PINS, BusError, CameraModel
 from hdl.axi import CHANNELS, RESP_OKAY, RESP_SLVERR
-from hdl.camera import Camera
+from hdl.camera import AXI_PREFIX, Camera
+from hdl.export import port_table
 from hdl.testing import AXI4LiteManager, flat_bus
 
 AXI_MEMBERS = [name for members in CHANNELS.values() for name in members]
 
-OBSERVED = (
-    "frame_start",
-    "exposure_active",
-    "frame_trigger_wait",
-    "acquisition_active",
-    "line0_out",
-    "line2_o",
-    "line2_oe",
-)
+OBSERVED = OUTPUT_PINS
 
 
 def _field_value(rmap, register, **fields):
@@ -99,6 +92,19 @@ def test_port_list(slow_camera_map):
     assert names == axi | pins
     with pytest.raises(TypeError, match="rmap must be a RegisterMap"):
         Camera(None)
+
+
+def test_output_pins_match_model(slow_camera_map):
+    """hdl keeps its own port list (it never imports firmware_model): the Camera's pin outputs
+    must be exactly the model's one-bit outputs, ``firmware_model.OUTPUT_PINS``."""
+    outputs = [
+        name
+        for name, direction, _width, _text in port_table(slow_camera_map)
+        if direction == "output" and not name.startswith(f"{AXI_PREFIX}_")
+    ]
+    assert sorted(outputs) == sorted(OUTPUT_PINS)
+    members = Camera(slow_camera_map).signature.members
+    assert {n for n in OUTPUT_PINS if members[n].flow.name == "Out"} == set(OUTPUT_PINS)
 
 
 @pytest.mark.parametrize("delay", [0, 1, 7])
