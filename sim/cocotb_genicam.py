@@ -287,7 +287,7 @@ async def genicam_hand_derived_registers(dut):
         assert h.word(0x10110) == 0x30
         assert h.word(0x10100) == 0x11
         # ResultingFrameRate = clock / max(E, R, F if enabled), computed by the gateware.
-        readout = _constant(h.rmap, "SensorReadoutTime")
+        readout = h.rmap.constant("SensorReadoutTime")
         for exposure_us, enable in ((10.0, False), (10.0, True), (20_000.0, False)):
             h.node("ExposureTime").value = exposure_us
             h.node("AcquisitionFrameRateEnable").value = enable
@@ -296,11 +296,6 @@ async def genicam_hand_derived_registers(dut):
             assert math.isclose(h.fresh("ResultingFrameRate"), clock / period)
 
     await run_host(dut, body)
-
-
-def _constant(rmap: RegisterMap, name: str) -> int:
-    """A device constant of the simulated map (e.g. SensorReadoutTime R, TriggerFifoDepth K)."""
-    return int(rmap.device.constants[name].value)
 
 
 OUT_OF_RANGE = (
@@ -427,7 +422,7 @@ async def genicam_software_trigger_acquisition(dut):
     """TriggerMode On, Software, AcquisitionStart, TriggerSoftware -> frame_start; counters."""
 
     def body(h: GenApiHost) -> None:
-        clock, readout = h.clock, _constant(h.rmap, "SensorReadoutTime")
+        clock, readout = h.clock, h.rmap.constant("SensorReadoutTime")
         cyc = lambda us: round(us * clock / 1_000_000)  # noqa: E731
         n = h.node
         n("ExposureTime").value = 10.0
@@ -483,7 +478,7 @@ async def genicam_software_trigger_acquisition(dut):
         assert h.word(0x10510) & 1 == 0
         assert n("EventOvertriggerStatus").value is False
         # Delay FIFO (depth K) full: K + 2 software triggers within the delay, 2 lost.
-        depth = _constant(h.rmap, "TriggerFifoDepth")
+        depth = h.rmap.constant("TriggerFifoDepth")
         n("TriggerDelay").value = 200.0
         delay = cyc(200.0)
         frames_before = n("FrameCount").value
@@ -528,7 +523,7 @@ async def genicam_acquisition_start_trigger_and_single_frame(dut):
     """AcquisitionStart selector's TriggerSoftware starts the acquisition; SingleFrame is done."""
 
     def body(h: GenApiHost) -> None:
-        readout = _constant(h.rmap, "SensorReadoutTime")
+        readout = h.rmap.constant("SensorReadoutTime")
         n = h.node
         n("ExposureTime").value = 10.0
         period = max(round(10 * h.clock / 1e6), readout)

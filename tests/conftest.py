@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from regmap import RegisterMap, load
+from sim.runner import apply_overrides, slow_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMERA_YAML = ROOT / "regmap" / "camera.yaml"
@@ -28,9 +29,7 @@ def slow_camera(rmap: RegisterMap) -> RegisterMap:
 
     One cycle is then one microsecond, and frames are short enough to simulate many.
     """
-    return rmap.with_device(
-        clock_hz=1_000_000, constants={"SensorReadoutTime": 50, "TriggerFifoDepth": 4}
-    )
+    return apply_overrides(rmap, slow_overrides())
 
 
 @pytest.fixture(scope="session")

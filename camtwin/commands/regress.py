@@ -126,11 +126,18 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--tests: invalid regular expression {args.tests!r}: {exc}") from None
     out = make_output(args.output)
     from sim.coverage import Coverage
-    from sim.runner import SIMULATORS, BuildError, camera_design, run, slow_overrides
+    from sim.runner import (
+        SIMULATORS,
+        BuildError,
+        apply_overrides,
+        camera_design,
+        run,
+        slow_overrides,
+    )
 
     overrides = slow_overrides()
     try:
-        rmap.with_device(**dict(overrides))
+        apply_overrides(rmap, overrides)
     except KeyError:
         overrides = None  # the map lacks the constants of the slow variant: use it as it is
     try:
