@@ -16,7 +16,8 @@ say() { printf 'bootstrap: %s\n' "$*" >&2; }
 exec 9>"$root/.venv.lock"
 flock 9
 
-apt_packages=(iverilog yosys build-essential python3-venv python3-dev liblz4-dev zlib1g-dev chromium)
+apt_packages=(iverilog yosys build-essential python3-venv python3-dev liblz4-dev zlib1g-dev chromium
+    aravis-tools aravis-tools-cli gir1.2-aravis-0.8 python3-gi iproute2 util-linux)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
