@@ -1,5 +1,7 @@
 """Shared fixtures: the bundled camera map, and a slow-clock variant for short simulations;
-``describe`` for simulator-run assertion messages."""
+``describe`` for simulator-run assertion messages; loopback-only network namespaces for tests
+that start a GigE Vision client or device (``netns`` marker, ``netns``/``module_netns``
+fixtures, see ``tests/netns.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 
 from regmap import RegisterMap, load
 from sim.runner import apply_overrides, slow_overrides
+from tests import netns as _netns
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMERA_YAML = ROOT / "regmap" / "camera.yaml"
@@ -40,3 +43,29 @@ def camera_map() -> RegisterMap:
 @pytest.fixture(scope="session")
 def slow_camera_map(camera_map: RegisterMap) -> RegisterMap:
     return slow_camera(camera_map)
+
+
+@pytest.fixture(scope="module")
+def module_netns():
+    """The module's tests, and module-scoped fixtures that depend on this one (a device served
+    for several tests), share one fresh network namespace holding only ``lo``."""
+    with _netns.loopback_namespace():
+        yield
+
+
+@pytest.fixture
+def netns():
+    """The test runs in a fresh network namespace holding only ``lo`` (or in the module's, when
+    ``module_netns`` is active): clients and devices it starts see only loopback."""
+    with _netns.loopback_namespace():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _netns_marker(request):
+    """``@pytest.mark.netns`` puts the test in a loopback-only namespace, like ``netns``."""
+    if request.node.get_closest_marker("netns") is None:
+        yield
+        return
+    with _netns.loopback_namespace():
+        yield
