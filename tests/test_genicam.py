@@ -278,9 +278,11 @@ def test_converter_formulas_use_the_clock(camera_map, encoder_xml, camera_xml):
         return f"(((({x}) - TRUNC({x})) = 0.5) && ((TRUNC({x}) % 2) = 0)) ? TRUNC({x}) : ({x})"
 
     assert formulas("TriggerDelay_Conv") == (half_even("FROM * 125"), "TO / 125", "Increasing")
+    # A divisor of 0 becomes 1: Aravis evaluates both branches of ?:, so only the divisor
+    # itself can be guarded.
     assert formulas("AcquisitionFrameRate_Conv") == (
-        half_even("125000000 / FROM"),
-        "125000000 / TO",
+        half_even("125000000 / (FROM + (FROM = 0))"),
+        "125000000 / (TO + (TO = 0))",
         "Decreasing",
     )
     assert formulas("BalanceRatio_Conv") == (half_even("FROM * 256"), "TO / 256", "Increasing")
@@ -874,3 +876,184 @@ def test_every_raw_value_survives_the_converter(path, name):
         assert dev.raw(reg, f) == raw
 
     check()
+
+
+# -- enumeration entries, formula guards, increments -----------------------------------------
+def _enumerations(rmap: RegisterMap) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Every Enumeration of a map: (name, [(symbolic, raw value written)])."""
+    enums = [
+        (n, [(e.name, e.value) for e in f.enum]) for n, (_, f) in rmap.features.items() if f.enum
+    ]
+    enums += [(s.name, [(v.name, i) for i, v in enumerate(s.values)]) for s in rmap.selectors]
+    return enums
+
+
+@pytest.mark.parametrize("which", ["camera", "encoder"])
+def test_enum_entries_are_named_as_their_symbolic_value(which, camera_xml, encoder_xml):
+    rmap = load(ROOT / "regmap" / "camera.yaml") if which == "camera" else load(ENCODER_YAML)
+    root = ET.fromstring(camera_xml if which == "camera" else encoder_xml)
+    enums = {el.get("Name"): el for el in root.iterfind("g:Enumeration", NS)}
+    for name, entries in _enumerations(rmap):
+        got = [
+            (
+                e.get("Name"),
+                e.findtext("g:Symbolic", namespaces=NS),
+                int(e.findtext("g:Value", namespaces=NS)),
+            )
+            for e in enums[name].iterfind("g:EnumEntry", NS)
+        ]
+        assert got == [(sym, sym, value) for sym, value in entries], name
+
+
+@pytest.mark.parametrize("which", ["camera", "encoder"])
+def test_every_enum_entry_is_written_by_its_symbolic_name(which, camera, encoder):
+    dev = camera if which == "camera" else encoder
+    for name, entries in _enumerations(dev.rmap):
+        node = dev.node(name)
+        for sym, value in entries:
+            # The reference GenApi names the entry node EnumEntry_<Enumeration>_<Name>.
+            assert dev.node(f"EnumEntry_{name}_{sym}").symbolic == sym
+            dev.bus.writes.clear()
+            node.value = sym
+            assert node.value == sym, (name, sym)
+            if name in dev.rmap.features:  # a feature: its field holds the entry's value
+                reg, f = dev.rmap.feature(name)
+                assert dev.bus.writes[-1][0] == reg.address_of(0)  # element 0 (reset selectors)
+                assert dev.raw(reg, f) == value, (name, sym)
+            else:  # a selector: its index node holds the entry's position
+                assert dev.node(f"{name}_Index").value == value, (name, sym)
+                assert dev.bus.writes == []
+        for sel in dev.rmap.selectors:
+            dev.node(sel.name).value = sel.values[0].name
+
+
+DUPLICATE_ENTRY_YAML = """
+device: {name: dup, vendor: v, model: m, clock_hz: 1_000_000, base_address: 0x10000}
+categories:
+  - name: Control
+registers:
+  - name: CTRL
+    address: 0x10000
+    fields:
+      - {name: a, bits: '1:0', access: rw,
+         enum: [{name: Off, value: 0}, {name: On, value: 1}],
+         feature: {name: Mode, type: Enumeration, category: Control}}
+      - {name: b, bits: 2, access: rw,
+         feature: {name: EnumEntry_Mode_On, type: Boolean, category: Control}}
+"""
+
+
+def test_enum_entry_clashing_with_a_node_name_is_an_error():
+    with pytest.raises(
+        ValueError,
+        match=r"^GenApi node name 'EnumEntry_Mode_On' is used by both a EnumEntry and a Boolean",
+    ):
+        generate_genicam_xml(loads(DUPLICATE_ENTRY_YAML))
+
+
+def _divisors(formula: str) -> list[str]:
+    """The text after every '/' of a formula, up to the end of its operand."""
+    return [
+        m.group(1) for m in re.finditer(r"/\s*(\([^()]*(?:\([^()]*\))?[^()]*\)|[\w.]+)", formula)
+    ]
+
+
+@pytest.mark.parametrize("which", ["camera", "encoder"])
+def test_every_division_in_a_formula_is_guarded(which, camera_xml, encoder_xml):
+    root = ET.fromstring(camera_xml if which == "camera" else encoder_xml)
+    formulas = [
+        el.text
+        for el in root.iter()
+        if el.tag.split("}")[1] in ("Formula", "FormulaTo", "FormulaFrom")
+    ]
+    divisions = [d for f in formulas for d in _divisors(f)]
+    assert divisions  # the period and fixed-point converters divide
+    for d in divisions:
+        # A constant, or a variable that becomes 1 where it is 0.
+        guarded = re.fullmatch(r"\((\w+) \+ \(\1 = 0\)\)", d)
+        assert d.isdigit() or guarded, d
+
+
+def _numeric_features(rmap: RegisterMap) -> list[str]:
+    return [
+        n
+        for n, (_, f) in rmap.features.items()
+        if f.feature.interface in (Interface.INTEGER, Interface.FLOAT) and f.access.readable
+    ]
+
+
+@pytest.mark.parametrize(
+    ("which", "name"),
+    [("camera", n) for n in _numeric_features(load(ROOT / "regmap" / "camera.yaml"))]
+    + [("encoder", n) for n in _numeric_features(load(ENCODER_YAML))],
+)
+def test_formulas_hold_for_every_raw_value_at_both_ends(which, name, camera, encoder):
+    """Raw 0 and the largest raw value a field can hold read without an error."""
+    dev = camera if which == "camera" else encoder
+    reg, f = dev.rmap.feature(name)
+    clock = dev.rmap.device.clock_hz
+    for raw in (0, f.max_raw):
+        for index in range(reg.count):
+            dev.select(reg, index)
+            dev.poke(reg, f, raw, index)
+            got = dev.fresh(name)
+            if f.scale.kind == "period":
+                # A period of 0 reads like a period of 1 cycle: the fastest rate, not a failure.
+                expected = clock / max(raw, 1)
+            elif f.scale.kind == "cycles":
+                expected = raw * 1_000_000 / clock
+            elif f.scale.kind == "fixed":
+                expected = raw / 2**f.scale.frac_bits
+            else:
+                expected = raw
+            assert got == pytest.approx(expected), (name, raw, index)
+
+
+def test_a_period_of_zero_reads_as_one_cycle(camera):
+    reg, f = camera.rmap.feature("AcquisitionFrameRate")
+    camera.poke(reg, f, 0)
+    assert camera.fresh("AcquisitionFrameRate") == 125_000_000.0
+    reg, f = camera.rmap.feature("ResultingFrameRate")
+    camera.poke(reg, f, 0)
+    assert camera.node("ResultingFrameRate").value == 125_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("which", "name", "inc"),
+    [
+        ("camera", "TriggerDelay", 0.008),  # 1 cycle at 125 MHz = 8 ns
+        ("camera", "ExposureTime", 0.008),
+        ("camera", "LineDebouncerTime", 0.008),
+        ("camera", "BalanceRatio", 1 / 256),  # q8
+        ("camera", "Gamma", 1 / 65536),  # q16
+        ("encoder", "EncoderFilterTime", 0.025),  # 1 cycle at 40 MHz = 25 ns
+        ("encoder", "EncoderScale", 1 / 16),  # q4
+    ],
+)
+def test_float_features_declare_the_step_of_one_raw_count(which, name, inc, camera, encoder):
+    dev = camera if which == "camera" else encoder
+    node = dev.node(name)
+    assert node.inc_mode == genapi.EIncMode.fixedIncrement
+    assert node.inc == inc
+
+
+@pytest.mark.parametrize(
+    ("which", "name"),
+    [
+        ("camera", "AcquisitionFrameRate"),
+        ("camera", "ResultingFrameRate"),
+        ("encoder", "EncoderOutputRate"),
+    ],
+)
+def test_rates_over_a_period_have_no_fixed_step(which, name, camera, encoder):
+    dev = camera if which == "camera" else encoder
+    assert dev.node(name).inc_mode == genapi.EIncMode.noIncrement
+
+
+def test_every_scaled_float_declares_an_increment_or_is_a_period(camera_map, encoder_map):
+    for rmap in (camera_map, encoder_map):
+        root = ET.fromstring(generate_genicam_xml(rmap))
+        for name, (_, f) in rmap.features.items():
+            if f.feature.interface is Interface.FLOAT:
+                inc = root.find(f"g:Float[@Name='{name}']", NS).findtext("g:Inc", namespaces=NS)
+                assert (inc is None) == (f.scale.kind in ("raw", "period")), name

@@ -118,17 +118,43 @@ def _half_even(expr: str) -> str:
     return f"((({x} - {t}) = 0.5) && (({t} % 2) = 0)) ? {t} : {x}"
 
 
+def _nonzero(var: str) -> str:
+    """A divisor that is ``var``, or 1 where ``var`` is 0, so that a division never fails.
+
+    Aravis evaluates both branches of ``?:`` (its evaluator runs the whole RPN), so a
+    conditional alone cannot guard a division: the divisor itself must never be 0.
+    """
+    return f"({var} + ({var} = 0))"
+
+
 def _formulas(scale: Scale, clock_hz: int) -> tuple[str, str, str]:
-    """(FormulaTo, FormulaFrom, Slope) of a Converter implementing ``scale`` at ``clock_hz``."""
+    """(FormulaTo, FormulaFrom, Slope) of a Converter implementing ``scale`` at ``clock_hz``.
+
+    No formula fails for any value of its variable: a period of 0 cycles reads as a period of
+    1 cycle (``clock_hz`` Hz), and a write of 0 Hz is taken as 1 Hz.
+    """
     if scale.kind == "cycles":
         ticks_per_us = _ratio(Fraction(clock_hz, 1_000_000))
         return _half_even(f"FROM * {ticks_per_us}"), f"TO / {ticks_per_us}", "Increasing"
     if scale.kind == "period":
-        return _half_even(f"{clock_hz} / FROM"), f"{clock_hz} / TO", "Decreasing"
+        return (
+            _half_even(f"{clock_hz} / {_nonzero('FROM')}"),
+            f"{clock_hz} / {_nonzero('TO')}",
+            "Decreasing",
+        )
     if scale.kind == "fixed":
         one = 1 << scale.frac_bits
         return _half_even(f"FROM * {one}"), f"TO / {one}", "Increasing"
     raise UnsupportedMap(f"scale must be cycles, period or qN for a Converter, not {scale}")
+
+
+def _float_inc(scale: Scale, clock_hz: int) -> float | None:
+    """The physical step of one raw count: 1 cycle in µs, 2^-N for qN; None for a period."""
+    if scale.kind == "cycles":
+        return 1e6 / clock_hz
+    if scale.kind == "fixed":
+        return 2.0**-scale.frac_bits
+    return None  # a period's step in Hz depends on the value
 
 
 def _sub(parent: ET.Element, tag: str, text: object = None, **attrs: str) -> ET.Element:
@@ -211,14 +237,24 @@ class _Builder:
         return ET.SubElement(self.root, self._q(tag), {"Name": name})
 
     def _entry(self, enum: ET.Element, enum_name: str, entry: str) -> ET.Element:
-        """An EnumEntry named the SFNC way, ``EnumEntry_<Enumeration>_<Entry>``."""
-        name = _cname(f"EnumEntry_{enum_name}_{entry}", "enum entry name")
-        if name in self.names:
+        """An EnumEntry named exactly as its symbolic value (``<EnumEntry Name="On">``).
+
+        Aravis ignores ``<Symbolic>`` and takes the entry's ``Name`` as its value; the reference
+        GenApi shows the node as ``EnumEntry_<Enumeration>_<Name>`` with symbolic ``<Name>``.
+        Entry names only need to be unique within their Enumeration; the name GenApi gives the
+        node must not clash with another node.
+        """
+        name = _cname(entry, f"enum entry of {enum_name}")
+        known = {e.get("Name") for e in enum.iterfind(self._q("EnumEntry"))}
+        if name in known:
+            raise UnsupportedMap(f"Enumeration {enum_name} has two entries named {name!r}")
+        shown = f"EnumEntry_{enum_name}_{name}"
+        if shown in self.names:
             raise UnsupportedMap(
-                f"GenApi node name {name!r} is used by both a {self.names[name]} and an "
+                f"GenApi node name {shown!r} is used by both a {self.names[shown]} and an "
                 "EnumEntry node; rename the feature, selector or category"
             )
-        self.names[name] = "EnumEntry"
+        self.names[shown] = "EnumEntry"
         return _sub(enum, self._q("EnumEntry"), Name=name)
 
     def _text(self, el: ET.Element, tag: str, text: object) -> ET.Element:
@@ -359,6 +395,9 @@ class _Builder:
             lo, hi = self._float_limits(f)
             self._text(el, "Min", _num(lo))
             self._text(el, "Max", _num(hi))
+            inc = _float_inc(f.scale, self.rmap.clock_hz)
+            if inc is not None:
+                self._text(el, "Inc", _num(inc))
             if f.unit:
                 self._text(el, "Unit", f.unit)
         elif kind is Interface.ENUMERATION:
