@@ -89,6 +89,9 @@ from .electrical import (
     us_to_cycles,
 )
 
+# Frame rendering (firmware_model/render.py, docs/firmware-model.md "Pixels").
+from .render import PFNC, Frame, ImageSettings, Renderer, bytes_per_pixel
+
 __all__ += [
     "DEFAULT_DATA_PATH",
     "EdgeMeasurement",
@@ -110,4 +113,5 @@ __all__ += [
     "pin_edges_from_levels",
     "us_to_cycles",
 ]
+__all__ += ["PFNC", "Frame", "ImageSettings", "Renderer", "bytes_per_pixel"]
 # ---- end of electrical exports ---------------------------------------------------------------
