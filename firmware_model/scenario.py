@@ -4,6 +4,7 @@
 Format (all times in µs, converted with ``round(us * clock_hz / 1e6)``)::
 
     duration: 20000                 # simulated time (required, at most MAX_CYCLES cycles)
+    repeat: false                   # camtwin serve: replay writes and inputs every duration
     device:                         # optional: a slower clock, other constants
       clock_hz: 1_000_000
       constants: {SensorReadoutTime: 1000}
@@ -66,6 +67,9 @@ class Scenario:
     line1: list[tuple[int, int]] = field(default_factory=list)
     line2: list[tuple[int, int]] = field(default_factory=list)
     source: str = ""
+    repeat: bool = False
+    """Replay the timed writes and the inputs every ``cycles`` (a live device, ``camtwin
+    serve``); a simulation runs one period."""
 
     def run(self, mode: str = "event") -> Result:
         """Simulate the scenario."""
@@ -228,7 +232,7 @@ class _Builder:
             root,
             "the scenario",
             ("duration",),
-            ("device", "setup", "writes", "inputs", "description"),
+            ("device", "setup", "writes", "inputs", "description", "repeat"),
         )
         if "device" in keys:
             with contextlib.suppress(Invalid):
@@ -261,9 +265,15 @@ class _Builder:
                 for name, (_k, v) in m.items():
                     with contextlib.suppress(Invalid):
                         lines[name] = self.line(v, name, end)
+        repeat = False
+        if "repeat" in keys:
+            with contextlib.suppress(Invalid):
+                repeat = self.r.boolean(keys["repeat"][1], "repeat")
+            if repeat and cycles <= 0 and "duration" in keys:
+                self.ctx.error(keys["repeat"][1], "repeat needs a duration > 0 (its period)")
         if self.ctx.diagnostics:
             return None
-        return Scenario(self.rmap, cycles, writes, lines["line1"], lines["line2"], source)
+        return Scenario(self.rmap, cycles, writes, lines["line1"], lines["line2"], source, repeat)
 
 
 class _NullBus:

@@ -1,0 +1,151 @@
+"""``camtwin serve``: the firmware model as a GigE Vision camera on the network (loopback by
+default), until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
+
+STATUS_INTERVAL_S = 1.0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``serve`` subcommand."""
+    p = sub.add_parser(
+        "serve",
+        help="serve the firmware model as a GigE Vision camera",
+        description="Run the firmware model as a GigE Vision device (GVCP on UDP 3956, GVSP "
+        "streaming) on 127.0.0.1, or on the address given with --interface. Prints the device "
+        "name, its address and its XML URL, then a status line; Ctrl-C stops it.",
+    )
+    add_regmap_argument(p)
+    p.add_argument(
+        "--scenario",
+        metavar="FILE.yaml",
+        help="Line1/Line2 waveforms and timed "
+        "writes, times from the start of serving (camtwin model's format)",
+    )
+    p.add_argument("--serial", default="TWIN0001", help="serial number (default: TWIN0001)")
+    p.add_argument("--user-name", default="", metavar="NAME", help="user-defined name")
+    p.add_argument(
+        "--interface",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="IPv4 address to serve on (default: 127.0.0.1, loopback only)",
+    )
+    p.add_argument("--port", type=int, default=3956, help="GVCP UDP port (default: 3956)")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="model time per wall-clock time (default: 1, real time)",
+    )
+    p.add_argument("--zip-xml", action="store_true", help="serve the GenICam XML zipped")
+    return p
+
+
+def _status(dev, prev_bytes: int, dt: float) -> tuple[str, int]:
+    s = dev.stats()
+    ctrl = s["controller"]
+    mbps = (s["bytes_sent"] - prev_bytes) * 8 / 1e6 / dt if dt > 0 else 0.0
+    line = (
+        f"frames {s['frames']}  triggers {s['triggers']}  overtriggers {s['overtriggers']}  "
+        f"{mbps:.1f} Mb/s  controller {f'{ctrl[0]}:{ctrl[1]}' if ctrl else 'none'}"
+    )
+    return line, int(s["bytes_sent"])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM: 0; 1 if the map or scenario has errors; 2 usage errors."""
+    from firmware_model.device import FirmwareBackend
+    from firmware_model.scenario import ScenarioError, load_scenario
+    from gige import Device, PortInUseError
+
+    try:
+        rmap = load_regmap(args.regmap)
+    except CompileFailed:
+        return 1
+    scenario = None
+    if args.scenario is not None:
+        path = Path(args.scenario)
+        if not path.is_file():
+            raise UsageError(f"scenario '{path}' does not exist or is not a file")
+        try:
+            scenario = load_scenario(path, rmap)
+        except ScenarioError as exc:
+            print(exc.render(), file=sys.stderr)
+            return 1
+        except OSError as exc:
+            raise UsageError(f"cannot read scenario '{path}': {exc.strerror or exc}") from None
+        rmap = scenario.rmap
+    if not 0 < args.port <= 65535:
+        raise UsageError(f"--port must be 1..65535, not {args.port}")
+    try:
+        dev = Device(
+            rmap,
+            FirmwareBackend(rmap, scenario=scenario),
+            address=args.interface,
+            port=args.port,
+            serial=args.serial,
+            user_name=args.user_name,
+            zip_xml=args.zip_xml,
+            speed=args.speed,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    stop = threading.Event()
+    old = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            dev.start()
+        except PortInUseError as exc:
+            raise UsageError(exc.strerror) from None
+        except OSError as exc:
+            raise UsageError(
+                f"cannot serve on {args.interface}:{args.port}: {exc.strerror or exc}"
+            ) from None
+        try:
+            _serve(dev, stop)
+        finally:
+            dev.stop()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    return 0
+
+
+def _serve(dev, stop: threading.Event) -> None:
+    b = dev.bootstrap
+    from gige import bootstrap as bs
+
+    out = sys.stdout
+    print(
+        f"device  {dev.name} ({b.string(bs.MANUFACTURER_NAME)} {b.string(bs.MODEL_NAME)} "
+        f"{b.string(bs.DEVICE_VERSION)})",
+        file=out,
+    )
+    print(f"address {dev.address}:{dev.port} (GVCP), stream from port {dev.stream.port}", file=out)
+    print(f"xml     {dev.xml_url}", file=out)
+    out.flush()
+    tty = out.isatty()
+    prev = 0
+    t_prev = time.monotonic()
+    while not stop.wait(STATUS_INTERVAL_S):
+        now = time.monotonic()
+        line, prev = _status(dev, prev, now - t_prev)
+        t_prev = now
+        if tty:
+            out.write("\r" + line.ljust(79))
+        else:
+            out.write(line + "\n")
+        out.flush()
+    if tty:
+        out.write("\n")
+    out.write("stopped\n")
+    out.flush()

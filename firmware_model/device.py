@@ -1,0 +1,353 @@
+"""The firmware model as a live camera: the backend of the GigE Vision device (``camtwin serve``).
+
+:class:`FirmwareBackend` wraps :class:`~firmware_model.model.CameraModel` and a renderer. The
+device that owns it (``gige.Device``) maps the wall clock to cycles and calls :meth:`advance`;
+the model runs event-driven up to that cycle (idle stretches cost one jump), applying a
+scenario's timed writes and Line1/Line2 edges (times from the start of serving, optionally
+repeating) and the pin levels that callers drive live with :meth:`set_line`.
+
+A frame leaves when the model says it is read out: cycle ``t0 + max(E, R)`` of a frame started
+in ``t0`` with the exposure ``E`` and readout ``R`` latched then. Its timestamp is ``t0``.
+
+It implements ``gige.backend.Backend`` structurally (this package never imports ``gige``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from regmap import RegisterMap
+
+from .bank import BusError
+from .model import CameraModel
+from .registers import RegisterFile
+from .scenario import Scenario
+from .simulate import Write, _apply
+
+__all__ = ["DeviceFrame", "FirmwareBackend"]
+
+_INF = float("inf")
+_PFNC = {"Mono8": 0x01080001, "Mono10": 0x01100003, "Mono12": 0x01100005}
+
+
+@dataclass(frozen=True)
+class DeviceFrame:
+    """A frame as it leaves the camera (``gige.backend.ImageBlock``)."""
+
+    frame_id: int
+    timestamp: int
+    readout_end: int
+    pixel_format: int
+    width: int
+    height: int
+    offset_x: int
+    offset_y: int
+    data: bytes
+
+
+@dataclass
+class _Pending:
+    frame_id: int
+    t0: int
+    readout_end: int
+    settings: Any
+
+
+class _StubRenderer:
+    """Frames before the image pipeline exists: a Mono8 ramp that moves with the frame id."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width = width
+        self.height = height
+        self._base = (
+            np.arange(width, dtype=np.uint32)[None, :] + np.arange(height)[:, None]
+        ) & 0xFF
+
+    def render(self, frame_id: int) -> bytes:
+        return ((self._base + frame_id) & 0xFF).astype(np.uint8).tobytes()
+
+
+class FirmwareBackend:
+    """The firmware model behind a GigE Vision device (see the module docstring)."""
+
+    def __init__(
+        self,
+        rmap: RegisterMap,
+        *,
+        scenario: Scenario | None = None,
+        seed: int = 0,
+    ) -> None:
+        if scenario is not None:
+            rmap = scenario.rmap
+        self.rmap = rmap
+        self.model = CameraModel(rmap)
+        self.regs = RegisterFile(rmap, self.model.bank)
+        self._features = set(rmap.features)
+        self._stepped = False
+        self._levels = [0, 0]  # Line1, Line2 levels sampled from the current cycle on
+        self._live: list[tuple[int, int, int, int]] = []  # (cycle, seq, line, level)
+        self._seq = itertools.count()
+        self._pending: deque[_Pending] = deque()
+        self._events_seen = 0
+        self._causes_seen = 0
+        self._frames = 0
+        self._triggers = 0
+        self._overtriggers = 0
+        self._readout_fixed = (
+            rmap.constant("SensorReadoutTime")
+            if "SensorReadoutTime" in rmap.device.constants
+            else None
+        )
+        self._renderer, self._stub = self._make_renderer(seed)
+        self._script: Iterator[tuple[int, int, str, Any]] = iter(())
+        self._next: tuple[int, int, str, Any] | None = None
+        self.scenario = scenario
+        if scenario is not None:
+            for w in scenario.writes:
+                if w.cycle < 0:
+                    _apply(self.regs, w)
+            self._script = self._scenario_items(scenario)
+            self._next = next(self._script, None)
+
+    # -- scenario -------------------------------------------------------------------------
+    @staticmethod
+    def _scenario_items(sc: Scenario) -> Iterator[tuple[int, int, str, Any]]:
+        """``(key, order, kind, data)`` in time order, forever if the scenario repeats.
+
+        ``key`` is the cycle before whose step the item applies: a pin edge at ``c`` is sampled
+        in cycle ``c``; a write performed in cycle ``c`` takes effect from ``c + 1``.
+        """
+        items: list[tuple[int, int, str, Any]] = []
+        for w in sc.writes:
+            if w.cycle >= 0:
+                items.append((w.cycle + 1, 0, "write", w))
+        for line, edges in ((1, sc.line1), (2, sc.line2)):
+            for c, level in edges:
+                items.append((c, 1, "pin", (line, level)))
+        items.sort(key=lambda i: (i[0], i[1]))
+        if not items:
+            return
+        for k in itertools.count():
+            base = k * sc.cycles
+            for key, order, kind, data in items:
+                yield key + base, order, kind, data
+            if not sc.repeat:
+                return
+
+    def _next_key(self) -> float:
+        k = self._next[0] if self._next is not None else _INF
+        if self._live and self._live[0][0] < k:
+            k = self._live[0][0]
+        return k
+
+    def _apply_due(self, t: int) -> bool:
+        """Apply the writes and pin edges due by cycle ``t``; whether a pin level changed."""
+        before = tuple(self._levels)
+        while self._next is not None and self._next[0] <= t:
+            _key, _o, kind, data = self._next
+            if kind == "write":
+                _apply(self.regs, data if isinstance(data, Write) else Write(*data))
+            else:
+                line, level = data
+                self._levels[line - 1] = level
+            self._next = next(self._script, None)
+        while self._live and self._live[0][0] <= t:
+            _c, _s, line, level = heapq.heappop(self._live)
+            self._levels[line - 1] = level
+        return tuple(self._levels) != before
+
+    # -- Backend --------------------------------------------------------------------------
+    @property
+    def clock_hz(self) -> int:
+        return self.rmap.clock_hz
+
+    @property
+    def cycle(self) -> int:
+        return self.model.cycle
+
+    def read(self, addr: int) -> tuple[str, int]:
+        if addr % 4:
+            return "unaligned", 0
+        try:
+            return "ok", self.model.bank.read(addr)
+        except BusError as exc:
+            return ("unmapped" if "unmapped" in exc.reason else "error"), 0
+
+    def write(self, addr: int, value: int) -> str:
+        if addr % 4:
+            return "unaligned"
+        try:
+            self.model.bank.write(addr, value & 0xFFFF_FFFF)
+        except BusError as exc:
+            if "unmapped" in exc.reason:
+                return "unmapped"
+            return "read_only" if "read-only" in exc.reason else "error"
+        return "ok"
+
+    def set_line(self, line: int, level: int, at_cycle: int | None = None) -> None:
+        """Drive Line1 (``line=1``) or Line2 (``line=2``) to ``level`` from ``at_cycle`` on."""
+        if line not in (1, 2):
+            raise ValueError(f"line must be 1 (Line1) or 2 (Line2), not {line!r}")
+        if level not in (0, 1):
+            raise ValueError(f"level must be 0 or 1, not {level!r}")
+        c = self.model.cycle if at_cycle is None else max(int(at_cycle), self.model.cycle)
+        heapq.heappush(self._live, (c, next(self._seq), line, int(level)))
+
+    def next_event(self) -> int | None:
+        best = self._next_key()
+        if self._pending:
+            best = min(best, self._pending[0].readout_end + 1)
+        if self._stepped:
+            wake = self.model.next_activity()
+            if wake is not None:
+                best = min(best, wake)
+        else:
+            best = min(best, self.model.cycle)
+        return None if best == _INF else int(best)
+
+    def stream_rate(self) -> float | None:
+        """The link rate from DeviceLinkThroughputLimit when the map has it, else 1 Gb/s."""
+        if "DeviceLinkThroughputLimit" in self._features:
+            raw = self.regs.get_raw("DeviceLinkThroughputLimit")
+            if raw > 0:
+                return self.clock_hz * 65536 / raw
+        return 125e6
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "frames": self._frames,
+            "triggers": self._triggers,
+            "overtriggers": self._overtriggers,
+            "cycle": self.model.cycle,
+        }
+
+    def advance(self, until_cycle: int) -> list[DeviceFrame]:
+        model = self.model
+        out: list[DeviceFrame] = []
+        while model.cycle < until_cycle:
+            t = model.cycle
+            changed = self._apply_due(t)
+            if self._stepped:
+                wake = model.next_activity()
+                if wake is None or wake > t:
+                    if changed:
+                        model.skip_sampling(*self._levels)
+                        continue
+                    target = min(self._next_key(), _INF if wake is None else wake, until_cycle)
+                    if self._pending:
+                        target = min(target, self._pending[0].readout_end + 1)
+                    target = max(int(target), t + 1)
+                    model.skip(target - t)
+                    self._emit(out)
+                    continue
+            model.step(*self._levels)
+            self._stepped = True
+            self._scan_events()
+            self._emit(out)
+        return out
+
+    # -- frames ---------------------------------------------------------------------------
+    def _scan_events(self) -> None:
+        m = self.model
+        events = m.events
+        for e in events[self._events_seen :]:
+            if e.kind == "frame_start":
+                self._frames += 1
+                self._start_frame(e.cycle)
+            elif e.kind == "overtrigger":
+                self._overtriggers += 1
+                self._triggers += 1
+            elif e.kind == "trigger_lost" and e.selector == "FrameStart":
+                self._triggers += 1
+        causes = m.frame_causes
+        self._triggers += sum(1 for c in causes[self._causes_seen :] if c.source)
+        self._events_seen = len(events)
+        self._causes_seen = len(causes)
+        # a live device runs for hours: keep the model's records short
+        if self._events_seen > 4096:
+            del events[:]
+            self._events_seen = 0
+        if self._causes_seen > 4096:
+            del causes[:]
+            self._causes_seen = 0
+
+    def _start_frame(self, t0: int) -> None:
+        acq = self.model.acquisition
+        e = acq.e
+        r = self._readout_cycles()
+        settings = self._settings()
+        self._pending.append(_Pending(self._frames, t0, t0 + max(e, r), settings))
+
+    def _readout_cycles(self) -> int:
+        consts = self.rmap.device.constants
+        if "SensorReadoutOverhead" in consts and "SensorLineTime" in consts:
+            h = self._settings_height()
+            return self.rmap.constant("SensorReadoutOverhead") + h * self.rmap.constant(
+                "SensorLineTime"
+            )
+        return self._readout_fixed or 0
+
+    def _settings_height(self) -> int:
+        if "Height" in self._features:
+            return int(self.regs.get_raw("Height"))
+        return self._stub.height if self._stub else 0
+
+    def _settings(self) -> Any:
+        if self._renderer is not None:
+            from .render import ImageSettings  # type: ignore[import-not-found]
+
+            return ImageSettings.from_registers(self.regs)
+        return None
+
+    def _emit(self, out: list[DeviceFrame]) -> None:
+        pending = self._pending
+        cycle = self.model.cycle
+        while pending and pending[0].readout_end < cycle:
+            p = pending.popleft()
+            out.append(self._render(p))
+
+    def _render(self, p: _Pending) -> DeviceFrame:
+        if self._renderer is not None:
+            s = p.settings
+            f = self._renderer.render(s, p.frame_id, p.t0)
+            return DeviceFrame(
+                p.frame_id,
+                p.t0,
+                p.readout_end,
+                _PFNC[s.pixel_format],
+                s.width,
+                s.height,
+                s.offset_x,
+                s.offset_y,
+                f.data,
+            )
+        st = self._stub
+        return DeviceFrame(
+            p.frame_id,
+            p.t0,
+            p.readout_end,
+            _PFNC["Mono8"],
+            st.width,
+            st.height,
+            0,
+            0,
+            st.render(p.frame_id),
+        )
+
+    def _make_renderer(self, seed: int) -> tuple[Any, _StubRenderer | None]:
+        try:
+            from .render import Renderer  # type: ignore[import-not-found]
+        except ImportError:
+            return None, _StubRenderer(640, 480)
+        if "Width" not in self._features:
+            return None, _StubRenderer(640, 480)
+        w = self.rmap.constant("SensorWidth")
+        h = self.rmap.constant("SensorHeight")
+        return Renderer(w, h, seed=seed), None

@@ -1,0 +1,387 @@
+"""A GigE Vision device in a thread: GVCP, GVSP and the wall clock around a backend.
+
+>>> from regmap import load
+>>> from firmware_model.device import FirmwareBackend
+>>> rmap = load("regmap/camera.yaml")
+>>> with Device(rmap, FirmwareBackend(rmap), port=0) as dev:   # port 0: any free port
+...     url = dev.xml_url
+
+Model time follows the wall clock: cycle ``c0 + (t - t_start) * clock_hz * speed`` at
+monotonic time ``t``. The backend is advanced to "now" before every register access and
+whenever it announces an event (a frame read out, a scheduled input edge); device timestamps
+are backend cycles, minus the cycle of the last timestamp reset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+from regmap import RegisterMap
+
+from . import bootstrap as bs
+from .backend import Backend, ImageBlock
+from .gvcp import (
+    BAD_ALIGNMENT,
+    BUS_STATUS,
+    GVCP_PORT,
+    INVALID_ADDRESS,
+    PENDING_AFTER_S,
+    SUCCESS,
+    TS_LATCH,
+    TS_RESET,
+    WRITE_PROTECT,
+    GvcpServer,
+)
+from .gvsp import MAX_PACKET_SIZE, MIN_PACKET_SIZE, GvspStreamer, StreamTarget
+
+__all__ = ["Device"]
+
+MIN_HEARTBEAT_MS = 100
+_WAIT_MAX_S = 0.05
+_WAIT_MIN_S = 0.0002
+
+
+class _Access:
+    """The device's address space during one locked access (see :meth:`Device.bus_access`)."""
+
+    def __init__(self, dev: Device) -> None:
+        self.dev = dev
+        self.boot = dev.bootstrap
+        self.xml = dev.xml
+        self.base = dev.rmap.device.base_address
+
+    def _in_xml(self, addr: int, count: int = 4) -> bool:
+        x = self.xml
+        return x.address <= addr and addr + count <= x.address + x.window
+
+    def read_word(self, addr: int, peer: tuple[str, int] | None = None) -> tuple[int, int]:
+        if addr % 4:
+            return BAD_ALIGNMENT, 0
+        if addr < bs.BOOTSTRAP_SIZE:
+            if addr == bs.CCP:
+                return SUCCESS, self.dev.gvcp.ccp if self.dev.gvcp else 0
+            if addr == bs.TIMESTAMP_CONTROL:
+                return SUCCESS, 0
+            return SUCCESS, self.boot.get(addr)
+        if self._in_xml(addr):
+            return SUCCESS, int.from_bytes(self._xml_bytes(addr, 4), "big")
+        if addr >= self.base:
+            status, value = self.dev.backend.read(addr)
+            return BUS_STATUS.get(status, 0x8FFF), value & 0xFFFF_FFFF
+        return INVALID_ADDRESS, 0
+
+    def _xml_bytes(self, addr: int, count: int) -> bytes:
+        x = self.xml
+        a = addr - x.address
+        return x.data[a : a + count].ljust(count, b"\0")
+
+    def read_memory(self, addr: int, count: int, peer=None) -> tuple[int, bytes]:
+        if self._in_xml(addr, count):
+            return SUCCESS, self._xml_bytes(addr, count)
+        words = []
+        for a in range(addr, addr + count, 4):
+            status, v = self.read_word(a, peer)
+            if status != SUCCESS:
+                return status, b""
+            words.append(v)
+        return SUCCESS, struct.pack(f">{len(words)}I", *words)
+
+    def write_word(self, addr: int, value: int, peer=None) -> int:
+        if addr % 4:
+            return BAD_ALIGNMENT
+        if addr < bs.BOOTSTRAP_SIZE:
+            return self.dev.write_bootstrap(addr, value)
+        if self._in_xml(addr):
+            return WRITE_PROTECT
+        if addr >= self.base:
+            return BUS_STATUS.get(self.dev.backend.write(addr, value), 0x8FFF)
+        return INVALID_ADDRESS
+
+    def write_memory(self, addr: int, data: bytes, peer=None) -> tuple[int, int]:
+        if len(data) % 4:
+            return BAD_ALIGNMENT, 0
+        done = 0
+        for i in range(0, len(data), 4):
+            status = self.write_word(addr + i, int.from_bytes(data[i : i + 4], "big"), peer)
+            if status != SUCCESS:
+                return status, done
+            done += 4
+        return SUCCESS, done
+
+
+class Device:
+    """A GigE Vision camera on ``address``:``port`` whose behaviour comes from ``backend``.
+
+    ``start()``/``stop()``, or use it as a context manager. ``serial`` and ``user_name`` fill the
+    bootstrap strings; ``zip_xml`` serves the XML zipped; ``speed`` scales model time against
+    the wall clock (1: real time).
+    """
+
+    def __init__(
+        self,
+        rmap: RegisterMap,
+        backend: Backend,
+        *,
+        address: str = "127.0.0.1",
+        port: int = GVCP_PORT,
+        serial: str = "TWIN0001",
+        user_name: str = "",
+        zip_xml: bool = False,
+        speed: float = 1.0,
+    ) -> None:
+        try:
+            ip = ipaddress.IPv4Address(address)
+        except ValueError:
+            raise ValueError(f"address must be an IPv4 address, not {address!r}") from None
+        if ip.is_multicast or ip.is_unspecified or str(ip) == "255.255.255.255":
+            raise ValueError(f"address must be one interface's unicast address, not {address!r}")
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be 0..65535, not {port!r}")
+        if not speed > 0:
+            raise ValueError(f"speed must be > 0, not {speed!r}")
+        self.rmap = rmap
+        self.backend = backend
+        self.address = str(ip)
+        self._requested_port = port
+        self.speed = float(speed)
+        self.xml = bs.build_xml_file(rmap, zipped=zip_xml)
+        self.bootstrap = bs.Bootstrap(
+            rmap, self.xml, ip=self.address, serial=serial, user_name=user_name
+        )
+        self.clock_hz = backend.clock_hz
+        self.gvcp: GvcpServer | None = None
+        self.stream: GvspStreamer | None = None
+        self.lock = threading.Lock()
+        """Held around every backend call: hold it to use the backend from outside safely."""
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._t0 = 0.0
+        self._c0 = 0
+        self._ts_offset = 0
+        self.frames_out = 0
+        self.frames_unsent = 0
+        self.errors = 0
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return self.gvcp.port if self.gvcp else self._requested_port
+
+    @property
+    def xml_url(self) -> str:
+        return self.xml.url
+
+    @property
+    def name(self) -> str:
+        """``vendor-model-serial``: how GigE Vision clients name the device."""
+        b = self.bootstrap
+        parts = (
+            b.string(bs.MANUFACTURER_NAME),
+            b.string(bs.MODEL_NAME),
+            b.string(bs.SERIAL_NUMBER),
+        )
+        return "-".join(p for p in parts if p)
+
+    @property
+    def controller(self) -> tuple[str, int] | None:
+        """The application holding the control channel privilege, if any."""
+        return self.gvcp.controller if self.gvcp else None
+
+    # -- life cycle -----------------------------------------------------------------------
+    def start(self) -> Device:
+        """Bind the sockets and start serving; :class:`~gige.gvcp.PortInUseError` if taken."""
+        if self._thread is not None:
+            raise RuntimeError("the device is already running")
+        self.gvcp = GvcpServer(self, self.address, self._requested_port)
+        try:
+            self.stream = GvspStreamer(self.address)
+        except OSError:
+            self.gvcp.stop()
+            raise
+        self.bootstrap.put(bs.SCSP, self.stream.port)
+        self._t0 = time.monotonic()
+        self._c0 = self.backend.cycle
+        self._stop.clear()
+        self.stream.start()
+        self.gvcp.start()
+        self._thread = threading.Thread(target=self._run_clock, name="device-clock", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the sockets (frames in flight are abandoned)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        if self.gvcp is not None:
+            self.gvcp.stop()
+        if self.stream is not None:
+            self.stream.stop()
+
+    def __enter__(self) -> Device:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- time -----------------------------------------------------------------------------
+    def now(self) -> int:
+        """The backend cycle that corresponds to the wall clock now."""
+        dt = time.monotonic() - self._t0
+        return self._c0 + int(dt * self.clock_hz * self.speed)
+
+    def timestamp(self) -> int:
+        """The device timestamp now (ticks of ``clock_hz`` since the last reset)."""
+        return self.now() - self._ts_offset
+
+    def _run_clock(self) -> None:
+        rate = self.clock_hz * self.speed
+        while not self._stop.is_set():
+            with self.lock:
+                now = self.now()
+                frames = self.backend.advance(now)
+                nxt = self.backend.next_event()
+            self._deliver(frames)
+            if nxt is None:
+                wait = _WAIT_MAX_S
+            else:
+                wait = min(max((nxt - now) / rate, _WAIT_MIN_S), _WAIT_MAX_S)
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    # -- backend access -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def bus_access(self, on_pending: Callable[[], None] | None = None) -> Iterator[_Access]:
+        """Hold the backend, advanced to now, for one GVCP command.
+
+        ``on_pending`` is called if the backend stays busy longer than
+        :data:`~gige.gvcp.PENDING_AFTER_S` (the command then gets a PENDING_ACK first).
+        """
+        if not self.lock.acquire(timeout=PENDING_AFTER_S):
+            if on_pending is not None:
+                on_pending()
+            self.lock.acquire()
+        try:
+            frames = self.backend.advance(self.now()) if self._thread is not None else ()
+            yield _Access(self)
+        finally:
+            self.lock.release()
+            self._wake.set()
+        self._deliver(frames)
+
+    def set_line(self, line: int, level: int, delay_s: float = 0.0) -> None:
+        """Drive input pin Line1 (``line=1``) or Line2 (``line=2``) live, ``delay_s`` from now."""
+        with self.lock:
+            now = self.now()
+            self.backend.set_line(line, level, now + int(delay_s * self.clock_hz * self.speed))
+        self._wake.set()
+
+    def read_register(self, addr: int) -> int:
+        """Read a register as a GVCP READREG would (raises ``OSError`` on a GVCP error)."""
+        with self.bus_access() as bus:
+            status, value = bus.read_word(addr)
+        if status != SUCCESS:
+            raise OSError(f"read at 0x{addr:08X}: GVCP status 0x{status:04X}")
+        return value
+
+    def write_register(self, addr: int, value: int) -> None:
+        """Write a register as a GVCP WRITEREG from the controller would."""
+        with self.bus_access() as bus:
+            status = bus.write_word(addr, value)
+        if status != SUCCESS:
+            raise OSError(f"write at 0x{addr:08X}: GVCP status 0x{status:04X}")
+
+    # -- bootstrap writes -----------------------------------------------------------------
+    def write_bootstrap(self, addr: int, value: int) -> int:
+        boot = self.bootstrap
+        if addr == bs.HEARTBEAT_TIMEOUT:
+            boot.put(addr, max(value, MIN_HEARTBEAT_MS))
+        elif addr == bs.TIMESTAMP_CONTROL:
+            if value & TS_RESET:
+                self._ts_offset = self.now()
+            if value & TS_LATCH:
+                ts = self.timestamp()
+                boot.put(bs.TIMESTAMP_VALUE_HIGH, ts >> 32)
+                boot.put(bs.TIMESTAMP_VALUE_LOW, ts & 0xFFFF_FFFF)
+        elif addr == bs.SCPS:
+            size = min(max(value & 0xFFFF, MIN_PACKET_SIZE), MAX_PACKET_SIZE)
+            boot.put(addr, (value & 0x6000_0000) | size)
+            if value & 0x8000_0000:
+                port = boot.get(bs.SCP0) & 0xFFFF
+                host = socket.inet_ntoa(boot.mem[bs.SCDA : bs.SCDA + 4])
+                if port and self.stream is not None:
+                    self.stream.fire_test_packet(host, port, size)
+        elif addr in (bs.SCP0, bs.SCPD, bs.SCDA):
+            boot.put(addr, value)
+        elif bs.USER_NAME[0] <= addr < bs.USER_NAME[0] + bs.USER_NAME[1]:
+            boot.put(addr, value)
+            end = bs.USER_NAME[0] + bs.USER_NAME[1] - 1
+            boot.mem[end] = 0  # keep the string terminated
+        else:
+            return WRITE_PROTECT
+        return SUCCESS
+
+    # -- streaming ------------------------------------------------------------------------
+    def _deliver(self, frames: Sequence[ImageBlock]) -> None:
+        if not frames:
+            return
+        boot = self.bootstrap
+        port = boot.get(bs.SCP0) & 0xFFFF
+        dest = boot.get(bs.SCDA)
+        if not port or not dest or self.stream is None:
+            self.frames_unsent += len(frames)
+            return
+        with self.lock:
+            rate = self.backend.stream_rate()
+        target = StreamTarget(
+            host=socket.inet_ntoa(dest.to_bytes(4, "big")),
+            port=port,
+            packet_size=boot.get(bs.SCPS) & 0xFFFF,
+            rate=rate * self.speed if rate else None,
+            packet_delay_s=boot.get(bs.SCPD) / self.clock_hz,
+            timestamp_offset=self._ts_offset,
+        )
+        for f in frames:
+            self.stream.submit(f, target)
+            self.frames_out += 1
+
+    def resend(self, payload: bytes, extended: bool) -> None:
+        """Serve a PACKETRESEND command's payload."""
+        if self.stream is None:
+            return
+        if extended and len(payload) >= 20:
+            _ch, _r, first, last, bid = struct.unpack_from(">HHIIQ", payload)
+        else:
+            _ch, bid, first, last = struct.unpack_from(">HHII", payload)
+        self.stream.request_resend(bid & 0xFFFF, first & 0xFFFFFF, last & 0xFFFFFF)
+
+    def on_control_lost(self) -> None:
+        """The controlling application left or timed out: close the stream channel."""
+        self.bootstrap.put(bs.SCP0, 0)
+
+    def count_error(self) -> None:
+        self.errors += 1
+
+    # -- status ---------------------------------------------------------------------------
+    def stats(self) -> dict[str, object]:
+        """Frames, triggers, overtriggers (from the backend), stream figures, controller."""
+        with self.lock:
+            b = dict(self.backend.stats())
+        s = self.stream
+        return {
+            **b,
+            "frames_sent": s.blocks if s else 0,
+            "bytes_sent": s.bytes if s else 0,
+            "frames_dropped": s.dropped if s else 0,
+            "frames_unsent": self.frames_unsent,
+            "controller": self.controller,
+        }

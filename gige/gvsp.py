@@ -1,0 +1,295 @@
+"""GVSP, the GigE Vision stream protocol: frames as blocks of leader, payload and trailer packets.
+
+:class:`GvspStreamer` sends each frame it is given to the stream channel's destination
+(SCDA:SCP0) from its own UDP socket (whose port is SCSP), in datagrams of SCPS bytes (IP and
+UDP headers included), paced at the link rate, and keeps a ring of recent blocks to serve
+PACKETRESEND. Block ids run 1..65535 and never take the value 0.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+from .backend import ImageBlock
+
+__all__ = [
+    "GVSP_OVERHEAD",
+    "LEADER",
+    "PAYLOAD",
+    "TRAILER",
+    "Block",
+    "GvspStreamer",
+    "StreamTarget",
+]
+
+GVSP_OVERHEAD = 20 + 8 + 8
+"""IP, UDP and GVSP headers: a packet of SCPS bytes carries SCPS - 36 bytes of image."""
+UDP_IP_OVERHEAD = 20 + 8
+LEADER, TRAILER, PAYLOAD = 1, 2, 3
+STATUS_RESEND = 0x0100
+STATUS_PACKET_UNAVAILABLE = 0x800C
+PAYLOAD_IMAGE = 0x0001
+
+_HEADER = struct.Struct(">HHI")  # status, block_id, format << 24 | packet_id
+_LEADER = struct.Struct(">HHQIIIIIHH")  # reserved, type, timestamp, pfnc, w, h, x, y, pad x, y
+_TRAILER = struct.Struct(">HHI")  # reserved, type, size y
+
+BURST_BYTES = 32 * 1024
+"""Bytes sent back to back before the pacing waits: well under a client's default 208 KiB."""
+RING_BLOCKS = 16
+"""Blocks kept for PACKETRESEND."""
+QUEUE_BLOCKS = 8
+"""Frames waiting to be sent; an older frame is dropped when a newer one finds the queue full."""
+MIN_PACKET_SIZE = 576
+MAX_PACKET_SIZE = 65535
+
+
+@dataclass(frozen=True)
+class StreamTarget:
+    """Where and how a block is sent: the stream channel registers when it was queued."""
+
+    host: str
+    port: int
+    packet_size: int
+    rate: float | None
+    """Bytes per second (None: unpaced)."""
+    packet_delay_s: float = 0.0
+    """SCPD, as a minimum time between two packets."""
+    timestamp_offset: int = 0
+    """Subtracted from frame timestamps (the cycle of the last timestamp reset)."""
+
+
+class Block:
+    """A frame cut into GVSP packets: leader (packet id 0), payloads 1..n, trailer n+1."""
+
+    __slots__ = ("block_id", "chunk", "data", "leader", "n_payload", "trailer")
+
+    def __init__(
+        self, block_id: int, frame: ImageBlock, packet_size: int, timestamp_offset: int = 0
+    ) -> None:
+        self.block_id = block_id
+        self.data = memoryview(frame.data).cast("B")
+        self.chunk = packet_size - GVSP_OVERHEAD
+        size = len(self.data)
+        self.n_payload = -(-size // self.chunk)
+        self.leader = _HEADER.pack(0, block_id, LEADER << 24) + _LEADER.pack(
+            0,
+            PAYLOAD_IMAGE,
+            (frame.timestamp - timestamp_offset) & 0xFFFF_FFFF_FFFF_FFFF,
+            frame.pixel_format,
+            frame.width,
+            frame.height,
+            frame.offset_x,
+            frame.offset_y,
+            0,
+            0,
+        )
+        self.trailer = _HEADER.pack(0, block_id, TRAILER << 24 | (self.n_payload + 1)) + (
+            _TRAILER.pack(0, PAYLOAD_IMAGE, frame.height)
+        )
+
+    @property
+    def n_packets(self) -> int:
+        return self.n_payload + 2
+
+    def packet(self, packet_id: int, status: int = 0) -> list[bytes | memoryview]:
+        """The buffers of one packet (header and body), for ``sendmsg``."""
+        if packet_id == 0:
+            return [_HEADER.pack(status, self.block_id, LEADER << 24) + self.leader[8:]]
+        if packet_id == self.n_payload + 1:
+            tr = self.trailer
+            return [_HEADER.pack(status, self.block_id, TRAILER << 24 | packet_id) + tr[8:]]
+        a = (packet_id - 1) * self.chunk
+        return [
+            _HEADER.pack(status, self.block_id, PAYLOAD << 24 | packet_id),
+            self.data[a : a + self.chunk],
+        ]
+
+
+class GvspStreamer:
+    """Sends queued frames as GVSP blocks from a thread; serves resends from a ring."""
+
+    def __init__(self, address: str) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * 1024 * 1024)
+        sock.bind((address, 0))
+        self.sock = sock
+        self.port = sock.getsockname()[1]
+        self._queue: deque[tuple[ImageBlock, StreamTarget]] = deque()
+        self._cond = threading.Condition()
+        self._ring: OrderedDict[int, tuple[Block, StreamTarget]] = OrderedDict()
+        self._ring_lock = threading.Lock()
+        self._resends: deque[tuple[int, int, int]] = deque()
+        self._next_id = 1
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self.blocks = 0
+        self.packets = 0
+        self.bytes = 0
+        self.dropped = 0
+        self.resent = 0
+        self.send_errors = 0
+
+    # -- thread ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="gvsp", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(5)
+        self.sock.close()
+
+    def submit(self, frame: ImageBlock, target: StreamTarget) -> None:
+        """Queue ``frame`` for sending to ``target`` (dropping the oldest if the queue is full)."""
+        with self._cond:
+            if len(self._queue) >= QUEUE_BLOCKS:
+                self._queue.popleft()
+                self.dropped += 1
+            self._queue.append((frame, target))
+            self._cond.notify()
+
+    def idle(self) -> bool:
+        """Nothing queued or being sent."""
+        with self._cond:
+            return not self._queue and not self._busy
+
+    _busy = False
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._resends and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                item = self._queue.popleft() if self._queue else None
+                self._busy = item is not None
+            self._serve_resends()
+            if item is not None:
+                frame, target = item
+                try:
+                    self._send_block(frame, target)
+                finally:
+                    with self._cond:
+                        self._busy = False
+
+    def _new_block_id(self) -> int:
+        bid = self._next_id
+        self._next_id = bid % 0xFFFF + 1  # 1..65535, never 0
+        return bid
+
+    # -- sending --------------------------------------------------------------------------
+    def _send_block(self, frame: ImageBlock, target: StreamTarget) -> None:
+        block = Block(self._new_block_id(), frame, target.packet_size, target.timestamp_offset)
+        with self._ring_lock:
+            self._ring[block.block_id] = (block, target)
+            while len(self._ring) > RING_BLOCKS:
+                self._ring.popitem(last=False)
+        dest = (target.host, target.port)
+        sendmsg = self.sock.sendmsg
+        sendto = self.sock.sendto
+        rate = target.rate
+        delay = target.packet_delay_s
+        data = block.data
+        chunk = block.chunk
+        bid = block.block_id
+        header = bytearray(8)
+        pack_into = _HEADER.pack_into
+        fmt = PAYLOAD << 24
+        clock = time.perf_counter
+        t0 = clock()
+        sent = 0
+        allowance = BURST_BYTES
+        errors = 0
+        try:
+            sendto(block.leader, dest)
+        except OSError:
+            errors += 1
+        sent += len(block.leader) + UDP_IP_OVERHEAD
+        n = block.n_payload
+        for pid in range(1, n + 1):
+            a = (pid - 1) * chunk
+            pack_into(header, 0, 0, bid, fmt | pid)
+            try:
+                sendmsg([header, data[a : a + chunk]], (), 0, dest)
+            except OSError:
+                errors += 1
+            sent += chunk + GVSP_OVERHEAD
+            if rate is not None and sent > allowance:
+                now = clock()
+                allowance = BURST_BYTES + (now - t0) * rate
+                if sent > allowance:
+                    time.sleep((sent - allowance) / rate)
+            elif delay:
+                time.sleep(delay)
+            if pid & 63 == 0 and self._resends:
+                self._serve_resends()
+        try:
+            sendto(block.trailer, dest)
+        except OSError:
+            errors += 1
+        self.blocks += 1
+        self.packets += n + 2
+        self.bytes += sent
+        self.send_errors += errors
+
+    # -- resend ---------------------------------------------------------------------------
+    def request_resend(self, block_id: int, first: int, last: int) -> None:
+        """Queue a PACKETRESEND request: packets ``first..last`` of block ``block_id``."""
+        with self._cond:
+            if len(self._resends) < 256:
+                self._resends.append((block_id, first, last))
+                self._cond.notify()
+
+    def _serve_resends(self) -> None:
+        while True:
+            with self._cond:
+                if not self._resends:
+                    return
+                block_id, first, last = self._resends.popleft()
+            with self._ring_lock:
+                entry = self._ring.get(block_id)
+            if entry is None:
+                self._send_unavailable(block_id, first)
+                continue
+            block, target = entry
+            last = min(last, block.n_packets - 1)
+            dest = (target.host, target.port)
+            for pid in range(first, last + 1):
+                try:
+                    self.sock.sendmsg(block.packet(pid, STATUS_RESEND), (), 0, dest)
+                    self.resent += 1
+                except OSError:
+                    self.send_errors += 1
+
+    def _send_unavailable(self, block_id: int, packet_id: int) -> None:
+        with self._ring_lock:
+            if not self._ring:
+                return
+            _block, target = next(reversed(self._ring.values()))
+        pkt = _HEADER.pack(
+            STATUS_PACKET_UNAVAILABLE, block_id, PAYLOAD << 24 | packet_id & 0xFFFFFF
+        )
+        try:
+            self.sock.sendto(pkt, (target.host, target.port))
+        except OSError:
+            self.send_errors += 1
+
+    # -- test packet ----------------------------------------------------------------------
+    def fire_test_packet(self, host: str, port: int, packet_size: int) -> None:
+        """Send one datagram of ``packet_size`` bytes (headers included): SCPS's test packet."""
+        body = bytearray(max(packet_size - UDP_IP_OVERHEAD, _HEADER.size))
+        _HEADER.pack_into(body, 0, 0, 0, 0)
+        try:
+            self.sock.sendto(body, (host, port))
+        except OSError:
+            self.send_errors += 1

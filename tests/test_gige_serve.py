@@ -1,0 +1,130 @@
+"""``camtwin serve``: what it prints, how it stops, and its one-line errors (in a loopback-only
+network namespace; the command runs as a child process of the test)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.netns
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _serve(*args: str, **kw) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "camtwin.cli", "serve", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        **kw,
+    )
+
+
+def _discover(port: int, timeout: float = 10.0) -> bytes:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(0.2)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            s.sendto(struct.pack(">BBHHH", 0x42, 0x11, 2, 0, 1), ("127.0.0.1", port))
+            try:
+                return s.recv(2048)
+            except TimeoutError:
+                continue
+    finally:
+        s.close()
+    raise AssertionError("the device never answered")
+
+
+def test_serve_prints_identity_and_stops_cleanly(camera_map):
+    p = _serve("--serial", "S-1", "--user-name", "left", "--port", "3956")
+    try:
+        ans = _discover(3956)
+        assert ans[0xD8 + 8 : 0xD8 + 8 + 3] == b"S-1"
+        time.sleep(1.3)  # at least one status line
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode == 0, err
+    assert err == ""
+    lines = out.splitlines()
+    dev = camera_map.device
+    assert lines[0].split()[1] == f"{dev.vendor}-{dev.model}-S-1"
+    assert lines[1].split()[1] == "127.0.0.1:3956"
+    assert lines[2].split()[1].startswith(f"Local:{camera_map.stem}.xml;")
+    status = lines[3].split()
+    assert status[0::2][:3] == ["frames", "triggers", "overtriggers"]
+    assert "controller" in status
+    assert lines[-1] == "stopped"
+
+
+def test_sigterm_stops_cleanly():
+    p = _serve("--port", "3957")
+    try:
+        _discover(3957)
+        p.send_signal(signal.SIGTERM)
+        _out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode == 0, err
+
+
+def test_port_in_use_is_one_line_and_exit_2():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 3958))
+    try:
+        p = _serve("--port", "3958")
+        out, err = p.communicate(timeout=30)
+    finally:
+        s.close()
+    assert p.returncode == 2
+    assert err.count("\n") == 1
+    assert err.startswith("camtwin serve: error: ")
+    assert "3958" in err and "in use" in err
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--interface", "not-an-ip"), "address must be an IPv4 address"),
+        (("--interface", "255.255.255.255"), "unicast"),
+        (("--port", "0"), "--port must be 1..65535"),
+        (("--speed", "0"), "speed must be > 0"),
+        (("--scenario", "missing.yaml"), "does not exist"),
+    ],
+)
+def test_usage_errors(args, message):
+    p = _serve(*args)
+    _out, err = p.communicate(timeout=30)
+    assert p.returncode == 2
+    assert err.count("\n") == 1 and message in err
+
+
+def test_bad_scenario_gives_a_located_error(tmp_path):
+    sc = tmp_path / "bad.yaml"
+    sc.write_text("duration: 1000\nrepeat: sometimes\ninputs:\n  line1: [[10, 1], [5, 0]]\n")
+    p = _serve("--scenario", str(sc))
+    _out, err = p.communicate(timeout=30)
+    assert p.returncode == 1
+    assert f"{sc}:2:9" in err  # repeat must be true or false
+    assert f"{sc}:4:" in err  # edges out of order
+    assert "Traceback" not in err
