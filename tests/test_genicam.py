@@ -41,6 +41,34 @@ XSD = ROOT / "third_party" / "genicam" / "GenApiSchema_Version_1_1.xsd"
 ENCODER_YAML = ROOT / "tests" / "data" / "genicam" / "encoder.yaml"
 NS = {"g": GENAPI_NAMESPACE}
 
+# The standard features of a GigE Vision device, over the bootstrap registers of the GigE Vision
+# specification 2.0 (table 28-1): (category, node type, address, length, bits (msb, lsb) with bit
+# 0 the least significant or None, register access mode).
+DC, TL = "DeviceControl", "TransportLayerControl"
+GEV_FEATURES = {
+    "DeviceVendorName": (DC, "StringReg", 0x0048, 32, None, "RO"),
+    "DeviceModelName": (DC, "StringReg", 0x0068, 32, None, "RO"),
+    "DeviceManufacturerInfo": (DC, "StringReg", 0x00A8, 48, None, "RO"),
+    "DeviceVersion": (DC, "StringReg", 0x0088, 32, None, "RO"),
+    "DeviceSerialNumber": (DC, "StringReg", 0x00D8, 16, None, "RO"),
+    "DeviceID": (DC, "StringReg", 0x00D8, 16, None, "RO"),
+    "DeviceUserID": (DC, "StringReg", 0x00E8, 16, None, "RW"),
+    "DeviceTLType": (DC, "Enumeration", None, None, None, None),
+    "DeviceTLVersionMajor": (DC, "Integer", 0x0000, 4, (31, 16), "RO"),
+    "DeviceTLVersionMinor": (DC, "Integer", 0x0000, 4, (15, 0), "RO"),
+    "GevCCP": (TL, "Enumeration", 0x0A00, 4, (1, 0), "RW"),
+    "GevHeartbeatTimeout": (TL, "Integer", 0x0938, 4, None, "RW"),
+    "GevTimestampTickFrequency": (TL, "Integer", 0x093C, 8, None, "RO"),
+    "GevTimestampControlLatch": (TL, "Command", 0x0944, 4, None, "WO"),
+    "GevTimestampControlReset": (TL, "Command", 0x0944, 4, None, "WO"),
+    "GevTimestampValue": (TL, "Integer", 0x0948, 8, None, "RO"),
+    "GevSCPHostPort": (TL, "Integer", 0x0D00, 4, (15, 0), "RW"),
+    "GevSCDA": (TL, "Integer", 0x0D18, 4, None, "RW"),
+    "GevSCSP": (TL, "Integer", 0x0D1C, 4, (15, 0), "RO"),
+    "GevSCPSPacketSize": (TL, "Integer", 0x0D04, 4, (15, 0), "RW"),
+    "GevSCPD": (TL, "Integer", 0x0D08, 4, None, "RW"),
+}
+
 RO, RW, WO = genapi.EAccessMode.RO, genapi.EAccessMode.RW, genapi.EAccessMode.WO
 INTERFACE = {
     Interface.INTEGER: genapi.EInterfaceType.intfIInteger,
@@ -214,11 +242,13 @@ def test_encoder_version_attributes(encoder_xml):
 
 
 def _field_register_nodes(xml: str) -> dict[str, ET.Element]:
+    """The register nodes of the map's fields (not those of the GigE Vision bootstrap)."""
     root = ET.fromstring(xml)
     return {
         el.get("Name"): el
         for el in root
         if el.tag in (f"{{{GENAPI_NAMESPACE}}}IntReg", f"{{{GENAPI_NAMESPACE}}}MaskedIntReg")
+        and int(el.findtext("g:Address", namespaces=NS), 16) >= 0xA000
     }
 
 
@@ -380,8 +410,7 @@ def test_every_feature_and_selector_sits_in_its_category(which, camera, encoder)
     for sel in dev.rmap.selectors:
         assert members[sel.name] == path(sel.category), sel.name
     expected = set(dev.rmap.features) | {s.name for s in dev.rmap.selectors}
-    if any(f.feature.locked for _, f in dev.rmap.features.values()):
-        expected.add("TLParamsLocked")
+    expected |= set(GEV_FEATURES) | {"TLParamsLocked"}  # a GigE Vision device's standard set
     assert set(members) == expected
 
 
@@ -1057,3 +1086,222 @@ def test_every_scaled_float_declares_an_increment_or_is_a_period(camera_map, enc
             if f.feature.interface is Interface.FLOAT:
                 inc = root.find(f"g:Float[@Name='{name}']", NS).findtext("g:Inc", namespaces=NS)
                 assert (inc is None) == (f.scale.kind in ("raw", "period")), name
+
+
+# -- the standard GigE Vision features over the bootstrap registers --------------------------
+class BootstrapBus:
+    """A GigE Vision device's register space: bootstrap words below 0xA000, the map above."""
+
+    def __init__(self, inner: DictBus) -> None:
+        self.inner = inner
+        self.boot: dict[int, int] = {}
+        self.writes: list[tuple[int, int]] = []
+
+    def put(self, address: int, data: bytes) -> None:
+        for i in range(0, len(data), 4):
+            self.boot[address + i] = int.from_bytes(data[i : i + 4].ljust(4, b"\0"), "big")
+
+    def text(self, address: int, length: int) -> bytes:
+        return b"".join(
+            self.boot.get(address + i, 0).to_bytes(4, "big") for i in range(0, length, 4)
+        )
+
+    def read(self, addr: int) -> int:
+        return self.boot.get(addr, 0) if addr < 0xA000 else self.inner.read(addr)
+
+    def write(self, addr: int, value: int, strobe: int = 0xF) -> None:
+        self.writes.append((addr, value))
+        if addr < 0xA000:
+            self.boot[addr] = value
+        else:
+            self.inner.write(addr, value, strobe)
+
+
+@pytest.fixture
+def gev(camera_map, camera_xml):
+    """The camera's node map over a register space with GigE Vision bootstrap registers."""
+    bus = BootstrapBus(DictBus(camera_map))
+    bus.put(0x0000, (0x0002_0001).to_bytes(4, "big"))  # GigE Vision 2.1
+    bus.put(0x0048, b"camtwin")
+    bus.put(0x0068, b"CT-GE1")
+    bus.put(0x0088, b"1.0.0")
+    bus.put(0x00A8, b"digital twin")
+    bus.put(0x00D8, b"TWIN0001")
+    bus.put(0x0938, (3000).to_bytes(4, "big"))
+    bus.put(0x093C, (125_000_000).to_bytes(8, "big"))
+    bus.put(0x0D04, (0x4000_0000 | 1500).to_bytes(4, "big"))  # do-not-fragment bit, 1500 B
+    nodemap = genapi.NodeMap()
+    nodemap.load_xml_from_string(camera_xml)
+    port = connect_bus(nodemap, bus)
+    yield nodemap, bus
+    del port
+
+
+def _register_of(root: ET.Element, name: str) -> ET.Element:
+    node = root.find(f"*[@Name='{name}']")
+    if node.tag.endswith("}StringReg"):
+        return node
+    return root.find(f"*[@Name='{node.findtext('g:pValue', namespaces=NS)}']")
+
+
+@pytest.mark.parametrize("name", list(GEV_FEATURES))
+def test_standard_feature_points_at_its_bootstrap_register(name, camera_xml):
+    _, tag, address, length, bits, access = GEV_FEATURES[name]
+    root = ET.fromstring(camera_xml)
+    node = root.find(f"*[@Name='{name}']")
+    assert node.tag == f"{{{GENAPI_NAMESPACE}}}{tag}"
+    if address is None:  # a constant
+        assert node.findtext("g:pValue", namespaces=NS) is None
+        return
+    reg = _register_of(root, name)
+    assert int(reg.findtext("g:Address", namespaces=NS), 16) == address
+    assert int(reg.findtext("g:Length", namespaces=NS)) == length
+    assert reg.findtext("g:AccessMode", namespaces=NS) == access
+    assert reg.findtext("g:pPort", namespaces=NS) == "Device"
+    if bits is None:
+        assert reg.find("g:LSB", NS) is None and reg.find("g:Bit", NS) is None
+    else:  # big-endian GenApi bits count from the MSB
+        msb, lsb = bits
+        assert (reg.findtext("g:LSB", namespaces=NS), reg.findtext("g:MSB", namespaces=NS)) == (
+            str(31 - lsb),
+            str(31 - msb),
+        )
+
+
+@pytest.mark.parametrize("which", ["camera", "encoder"])
+def test_standard_features_sit_in_device_and_transport_layer_control(
+    which, camera_xml, encoder_xml
+):
+    nodemap = genapi.NodeMap()
+    nodemap.load_xml_from_string(camera_xml if which == "camera" else encoder_xml)
+    members = _category_members(nodemap, "Root")
+    for name, (category, *_rest) in GEV_FEATURES.items():
+        assert members[name] == (category,), name
+    assert members["TLParamsLocked"] == (TL,)
+    root = [f.node.name for f in nodemap.get_node("Root").features]
+    assert root[0] == DC  # SFNC order: the device's identity first
+    device_control = [
+        f.node.name
+        for f in nodemap.get_node(DC).features
+        if f.node.principal_interface_type != genapi.EInterfaceType.intfICategory
+    ]
+    assert device_control[:7] == [
+        "DeviceVendorName",
+        "DeviceModelName",
+        "DeviceManufacturerInfo",
+        "DeviceVersion",
+        "DeviceSerialNumber",
+        "DeviceID",
+        "DeviceUserID",
+    ]
+    assert nodemap.get_node(TL).node.visibility != genapi.EVisibility.Invisible
+
+
+def test_device_control_reads_the_bootstrap_strings(gev):
+    nodemap, bus = gev
+    get = nodemap.get_node
+    assert get("DeviceVendorName").value == "camtwin"
+    assert get("DeviceModelName").value == "CT-GE1"
+    assert get("DeviceVersion").value == "1.0.0"
+    assert get("DeviceManufacturerInfo").value == "digital twin"
+    assert get("DeviceSerialNumber").value == "TWIN0001"
+    assert get("DeviceID").value == "TWIN0001"
+    assert get("DeviceID").node.visibility == genapi.EVisibility.Invisible
+    assert get("DeviceTLType").value == "GigEVision"
+    assert get("DeviceTLType").node.get_access_mode() == RO
+    assert (get("DeviceTLVersionMajor").value, get("DeviceTLVersionMinor").value) == (2, 1)
+    for name in ("DeviceVendorName", "DeviceSerialNumber", "DeviceTLVersionMajor"):
+        assert get(name).node.get_access_mode() == RO
+    get("DeviceUserID").value = "line 3 left"
+    assert bus.text(0x00E8, 16) == b"line 3 left".ljust(16, b"\0")
+    assert get("DeviceUserID").value == "line 3 left"
+    assert all(addr < 0xA000 for addr, _ in bus.writes)
+
+
+def test_timestamp_features(gev):
+    nodemap, bus = gev
+    get = nodemap.get_node
+    assert get("GevTimestampTickFrequency").value == 125_000_000
+    bus.put(0x093C, ((3 << 32) | 7).to_bytes(8, "big"))  # a 64-bit value, high word first
+    assert (
+        get("GevTimestampTickFrequency").get_value(verify=False, ignore_cache=True) == (3 << 32) | 7
+    )
+    get("GevTimestampControlLatch").execute()
+    assert bus.writes == [(0x0944, 2)]  # latch: bit 1 (GigE Vision bit 30)
+    bus.put(0x0948, (0x1_2345_6789).to_bytes(8, "big"))
+    assert get("GevTimestampValue").value == 0x1_2345_6789
+    bus.put(0x0948, (0x1_2345_678A).to_bytes(8, "big"))
+    assert get("GevTimestampValue").value == 0x1_2345_678A  # not cached
+    get("GevTimestampControlReset").execute()
+    assert bus.writes[-1] == (0x0944, 1)  # reset: bit 0 (GigE Vision bit 31)
+    assert get("GevTimestampValue").node.get_access_mode() == RO
+
+
+def test_stream_channel_features(gev):
+    nodemap, bus = gev
+    get = nodemap.get_node
+    size = get("GevSCPSPacketSize")
+    assert size.value == 1500
+    assert (size.min, size.max, size.inc) == (576, 9000, 4)
+    size.value = 8192
+    assert bus.boot[0x0D04] == 0x4000_0000 | 8192  # the flag bits are kept
+    for bad in (572, 9004, 8194):
+        with pytest.raises(genapi.OutOfRangeException):
+            size.value = bad
+    get("GevSCPD").value = 1250
+    assert bus.boot[0x0D08] == 1250
+    get("GevSCDA").value = 0x7F00_0001
+    get("GevSCPHostPort").value = 50_000
+    assert (bus.boot[0x0D18], bus.boot[0x0D00]) == (0x7F00_0001, 50_000)
+    bus.put(0x0D1C, (0x0000_F00D).to_bytes(4, "big"))
+    assert get("GevSCSP").value == 0xF00D
+    # The stream channel is locked while the host streams.
+    get("TLParamsLocked").value = 1
+    for name in ("GevSCPSPacketSize", "GevSCDA", "GevSCPHostPort"):
+        assert get(name).node.get_access_mode() == RO, name
+    before = list(bus.writes)
+    with pytest.raises(genapi.AccessException):
+        size.value = 1500
+    assert bus.writes == before
+
+
+def test_control_channel_features(gev):
+    nodemap, bus = gev
+    get = nodemap.get_node
+    assert get("GevHeartbeatTimeout").value == 3000
+    assert get("GevHeartbeatTimeout").min == 500  # the specification's minimum
+    get("GevHeartbeatTimeout").value = 1000
+    assert bus.boot[0x0938] == 1000
+    with pytest.raises(genapi.OutOfRangeException):
+        get("GevHeartbeatTimeout").value = 499
+    ccp = get("GevCCP")
+    assert ccp.value == "OpenAccess"
+    bus.put(0x0A00, (0x1234_0002).to_bytes(4, "big"))  # a switchover key and control access
+    assert ccp.value == "ControlAccess"  # not cached: the device changes it
+    ccp.value = "ExclusiveAccess"
+    assert bus.writes[-1] == (0x0A00, 0x1234_0001)
+    assert [(e.symbolic, e.value) for e in ccp.entries] == [
+        ("OpenAccess", 0),
+        ("ExclusiveAccess", 1),
+        ("ControlAccess", 2),
+    ]
+
+
+def test_other_namespaces_have_no_bootstrap_features(camera_map, schema):
+    xml = generate_genicam_xml(camera_map, standard_namespace="None")
+    assert [str(e) for e in schema.iter_errors(xml)] == []
+    names = {el.get("Name") for el in ET.fromstring(xml)}
+    assert not names & set(GEV_FEATURES)
+    assert "DeviceControl" not in names
+    assert "TLParamsLocked" in names  # the camera has locked features
+
+
+def test_a_map_feature_with_a_standard_name_is_an_error():
+    text = CLASH_YAML.replace("name: Mode_Reg,", "name: DeviceUserID,")
+    with pytest.raises(
+        ValueError,
+        match=r"^DeviceUserID is a standard GigE Vision feature that the generator emits over "
+        r"the bootstrap register at 0x00E8; remove it from the map",
+    ):
+        generate_genicam_xml(loads(text))
+    assert "DeviceUserID" in generate_genicam_xml(loads(text), standard_namespace="None")

@@ -30,6 +30,12 @@ import xml.etree.ElementTree as ET
 from fractions import Fraction
 
 from regmap.diagnostics import UnsupportedMap
+from regmap.generators.genicam_gev import (
+    DEVICE_CONTROL,
+    STANDARD_FEATURES,
+    TRANSPORT_LAYER_CONTROL,
+    StandardFeature,
+)
 from regmap.model import Access, Field, Interface, Register, RegisterMap, Scale, Selector
 
 __all__ = ["GENAPI_NAMESPACE", "generate_genicam_xml"]
@@ -42,7 +48,7 @@ _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 _CNAME_RE = re.compile(r"[A-Za-z][0-9A-Za-z_]*")
 _NON_NAME_RE = re.compile(r"[^0-9A-Za-z_]")
 _LOCK_NODE = "TLParamsLocked"
-_LOCK_CATEGORY = "TransportLayerControl"
+_LOCK_CATEGORY = TRANSPORT_LAYER_CONTROL
 
 _ACCESS_MODE = {
     Access.RW: "RW",
@@ -56,7 +62,12 @@ _ACCESS_MODE = {
 
 
 def generate_genicam_xml(rmap: RegisterMap, *, standard_namespace: str = "GEV") -> str:
-    """Return the GenApi 1.1 XML describing every feature and selector of ``rmap``."""
+    """Return the GenApi 1.1 XML describing every feature and selector of ``rmap``.
+
+    With the ``GEV`` namespace (a GigE Vision device, the default) the XML also holds the
+    standard DeviceControl and TransportLayerControl features over the GigE Vision bootstrap
+    registers (:mod:`regmap.generators.genicam_gev`); other namespaces get only the map's.
+    """
     if standard_namespace not in _STANDARD_NAMESPACES:
         raise UnsupportedMap(
             f"standard_namespace must be one of {', '.join(_STANDARD_NAMESPACES)}, "
@@ -171,6 +182,7 @@ class _Builder:
     def __init__(self, rmap: RegisterMap, standard_namespace: str) -> None:
         self.rmap = rmap
         self.standard_namespace = standard_namespace
+        self.gev = standard_namespace == "GEV"
         self.port = "Device"
         self.reg_bytes = rmap.device.bus_width // 8
         self.names: dict[str, str] = {}
@@ -207,14 +219,19 @@ class _Builder:
             },
         )
         self.root = root
+        if self.gev:
+            self._check_standard_names()
         self._categories()
+        if self.gev:
+            for std in STANDARD_FEATURES:
+                self._standard_feature(std)
         for sel in self.rmap.selectors:
             self._selector(sel)
         for reg in self.rmap.registers:
             for f in reg.fields:
                 if f.feature is not None:
                     self._feature(reg, f)
-        if self._locked_features():
+        if self._locked_features() or self.gev:
             self._lock_node()
         port = self._node("Port", self.port)
         _sub(port, "ToolTip", "Register space of the device (big-endian 32-bit registers).")
@@ -301,10 +318,23 @@ class _Builder:
                 members.setdefault(cat, []).append(f.feature.name)
         top = list(children.get(None, []))
         known = {c.name for c in self.rmap.categories}
-        if self._locked_features() and _LOCK_CATEGORY not in known:
-            top.append(_LOCK_CATEGORY)
-        if self._locked_features():
+        locking = bool(self._locked_features()) or self.gev
+        if self.gev:
+            # SFNC order: the device's identity before the map's device features; the
+            # transport layer's standard features after the map's (PayloadSize first).
+            for std in STANDARD_FEATURES:
+                members.setdefault(std.category, [])
+            first = [s.name for s in STANDARD_FEATURES if s.category == DEVICE_CONTROL]
+            members[DEVICE_CONTROL] = first + members[DEVICE_CONTROL]
+            for std in STANDARD_FEATURES:
+                if std.category != DEVICE_CONTROL:
+                    members[std.category].append(std.name)
+            if DEVICE_CONTROL not in known:
+                top.insert(0, DEVICE_CONTROL)
+        if locking:
             members.setdefault(_LOCK_CATEGORY, []).append(_LOCK_NODE)
+            if _LOCK_CATEGORY not in known:
+                top.append(_LOCK_CATEGORY)
         root = self._node("Category", "Root")
         self._text(root, "ToolTip", f"Features of the {self.rmap.device.model}.")
         for name in top:
@@ -314,11 +344,18 @@ class _Builder:
             self._doc(el, cat.description)
             for name in children.get(cat.name, []) + members.get(cat.name, []):
                 self._text(el, "pFeature", name)
-        if _LOCK_CATEGORY in top:
-            el = self._node("Category", _LOCK_CATEGORY)
-            self._doc(el, "Transport layer parameters.")
-            self._text(el, "Visibility", "Invisible")
-            self._text(el, "pFeature", _LOCK_NODE)
+        generated = {
+            DEVICE_CONTROL: "Identity and version of the device.",
+            _LOCK_CATEGORY: "Transport layer parameters.",
+        }
+        for name, tooltip in generated.items():
+            if name in top and name not in known:
+                el = self._node("Category", name)
+                self._doc(el, tooltip)
+                if not self.gev:  # only TLParamsLocked, a host-side node
+                    self._text(el, "Visibility", "Invisible")
+                for member in members[name]:
+                    self._text(el, "pFeature", member)
 
     def _lock_node(self) -> None:
         """TLParamsLocked: 1 while the host streams; locked features are then read-only."""
@@ -328,6 +365,84 @@ class _Builder:
         self._text(el, "Value", 0)
         self._text(el, "Min", 0)
         self._text(el, "Max", 1)
+
+    # -- standard GigE Vision features ---------------------------------------------------
+    def _check_standard_names(self) -> None:
+        """A map may not define a feature, selector or category the generator emits itself."""
+        taken = set(self.rmap.features) | {s.name for s in self.rmap.selectors}
+        taken |= {c.name for c in self.rmap.categories}
+        for std in STANDARD_FEATURES:
+            if std.name in taken:
+                raise UnsupportedMap(
+                    f"{std.name} is a standard GigE Vision feature that the generator emits over "
+                    f"the bootstrap register at 0x{std.bootstrap.address:04X}; remove it from the "
+                    "map (or generate with standard_namespace other than GEV)"
+                    if std.bootstrap is not None
+                    else f"{std.name} is a standard GigE Vision feature that the generator emits; "
+                    "remove it from the map (or generate with standard_namespace other than GEV)"
+                )
+
+    def _standard_feature(self, std: StandardFeature) -> None:
+        """One standard feature (DeviceControl, TransportLayerControl) and its register node."""
+        boot = std.bootstrap
+        where = ""
+        if boot is not None:
+            where = f"GigE Vision bootstrap register {boot.name} at 0x{boot.address:04X}"
+            if std.bits is not None:
+                where += f", bits {std.bits[0]}:{std.bits[1]}"
+            where += "."
+        if std.interface == "String":
+            assert boot is not None
+            el = self._node("StringReg", std.name)
+            self._doc(el, std.tooltip, where)
+            self._text(el, "Visibility", std.visibility)
+            self._text(el, "Address", f"0x{boot.address:08X}")
+            self._text(el, "Length", boot.length)
+            self._text(el, "AccessMode", std.access)
+            self._text(el, "pPort", self.port)
+            if std.volatile:
+                self._text(el, "Cachable", "NoCache")
+            return
+        reg_node = None
+        if boot is not None:
+            reg_node = self._reg_node(
+                f"{std.name}_Reg",
+                boot.address,
+                access=std.access,
+                volatile=std.volatile,
+                length=boot.length,
+                bits=std.bits,
+            )
+        el = self._node(std.interface, std.name)
+        self._doc(el, std.tooltip, where)
+        self._text(el, "Visibility", std.visibility)
+        if std.locked:
+            self._text(el, "pIsLocked", _LOCK_NODE)
+        if reg_node is None:
+            self._text(el, "ImposedAccessMode", "RO")
+        if std.interface == "Enumeration":
+            for name, value, tooltip in std.entries:
+                entry = self._entry(el, std.name, name)
+                self._doc(entry, tooltip)
+                self._text(entry, "Value", value)
+                self._text(entry, "Symbolic", name)
+            if reg_node is None:
+                self._text(el, "Value", std.value)
+            else:
+                self._text(el, "pValue", reg_node)
+        elif std.interface == "Command":
+            self._text(el, "pValue", reg_node)
+            self._text(el, "CommandValue", std.command_value)
+        elif std.interface == "Integer":
+            self._text(el, "pValue", reg_node)
+            width = 8 * boot.length if std.bits is None else std.bits[0] - std.bits[1] + 1
+            self._text(el, "Min", 0 if std.minimum is None else std.minimum)
+            self._text(el, "Max", (1 << min(width, 63)) - 1 if std.maximum is None else std.maximum)
+            self._text(el, "Inc", 1 if std.inc is None else std.inc)
+            if std.unit:
+                self._text(el, "Unit", std.unit)
+        else:  # pragma: no cover - the table only holds these interfaces
+            raise AssertionError(std.interface)
 
     # -- selectors -----------------------------------------------------------------------
     def _selector(self, sel: Selector) -> None:
@@ -449,23 +564,48 @@ class _Builder:
     def _register(self, node: str, reg: Register, f: Field, *, whole: bool) -> str:
         """The IntReg/MaskedIntReg node of field ``f`` (of the whole register if ``whole``)."""
         full = whole or (f.lsb == 0 and f.width == 8 * self.reg_bytes)
-        el = self._node("IntReg" if full else "MaskedIntReg", node)
-        self._text(el, "Address", f"0x{reg.address:08X}")
-        if reg.array is not None:
-            idx = _sub(el, self._q("pIndex"), f"{reg.array.selector}_Index")
-            idx.set("Offset", f"0x{reg.array.stride:X}")
-        self._text(el, "Length", self.reg_bytes)
-        self._text(el, "AccessMode", _ACCESS_MODE[f.access])
+        return self._reg_node(
+            node,
+            reg.address,
+            access=_ACCESS_MODE[f.access],
+            volatile=self._volatile(reg),
+            bits=None if full else (f.msb, f.lsb),
+            index=(f"{reg.array.selector}_Index", reg.array.stride) if reg.array else None,
+        )
+
+    def _reg_node(
+        self,
+        node: str,
+        address: int,
+        *,
+        access: str,
+        volatile: bool,
+        length: int = 4,
+        bits: tuple[int, int] | None = None,
+        index: tuple[str, int] | None = None,
+    ) -> str:
+        """An ``IntReg`` (``bits`` None) or a ``MaskedIntReg`` over RTL bits ``(msb, lsb)``.
+
+        ``index`` is ``(index node, stride)`` for a register of a selector-indexed array.
+        """
+        el = self._node("IntReg" if bits is None else "MaskedIntReg", node)
+        self._text(el, "Address", f"0x{address:08X}")
+        if index is not None:
+            idx = _sub(el, self._q("pIndex"), index[0])
+            idx.set("Offset", f"0x{index[1]:X}")
+        self._text(el, "Length", length)
+        self._text(el, "AccessMode", access)
         self._text(el, "pPort", self.port)
-        if self._volatile(reg):
+        if volatile:
             self._text(el, "Cachable", "NoCache")
-        if not full:
-            top = 8 * self.reg_bytes - 1
-            if f.width == 1:
-                self._text(el, "Bit", top - f.lsb)
+        if bits is not None:
+            top = 8 * length - 1
+            msb, lsb = bits
+            if msb == lsb:
+                self._text(el, "Bit", top - lsb)
             else:
-                self._text(el, "LSB", top - f.lsb)
-                self._text(el, "MSB", top - f.msb)
+                self._text(el, "LSB", top - lsb)
+                self._text(el, "MSB", top - msb)
         self._text(el, "Sign", "Unsigned")
         self._text(el, "Endianess", "BigEndian")
         return node

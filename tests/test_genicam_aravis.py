@@ -1,0 +1,203 @@
+"""The generated XML in Aravis, the most used open GenICam client on Linux.
+
+Aravis' reference device, ``arv-fake-gv-camera-0.8``, serves a given XML (``-g FILE``) over
+GVCP and keeps every register below 0x10000 in plain memory (the XML itself is mapped from
+0x10000). The camera's registers are therefore moved down by a fixed offset, so that they land
+in that memory above the GigE Vision bootstrap (0xA000); bootstrap registers are the fake
+camera's own. The fake camera and every ``arv-tool-0.8`` run in a network namespace holding
+only ``lo`` (tests/netns.py): Aravis never sees another interface.
+
+Checked: Aravis loads the XML, adds no stand-in of its own for a standard feature, prints no
+warning at warning level while it reads every feature, writes every enum entry by its name (the
+register gets the entry's value), and reads a period register holding 0 without an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from regmap import Interface, RegisterMap, load
+from regmap.generators.genicam import generate_genicam_xml
+from tests.test_genicam import GEV_FEATURES
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE = "arv-fake-gv-camera-0.8"
+TOOL = "arv-tool-0.8"
+SERIAL = "TWIN0001"
+FAKE_MEMORY_END = 0x10000  # the fake camera's register memory; its XML is mapped above
+MANUFACTURER_START = 0xA000  # GigE Vision: the manufacturer's registers start here
+
+pytestmark = pytest.mark.usefixtures("module_netns")
+
+
+def relocated(rmap: RegisterMap) -> RegisterMap:
+    """The map with its registers moved down to start at 0xA000, inside the fake camera."""
+    low = min(r.address for r in rmap.registers)
+    moved = replace(
+        rmap,
+        registers=tuple(
+            replace(r, address=r.address - low + MANUFACTURER_START) for r in rmap.registers
+        ),
+    )
+    top = max(a for r in moved.registers for a in r.addresses)
+    assert top + 4 <= FAKE_MEMORY_END, f"the map does not fit the fake camera (0x{top:X})"
+    return moved
+
+
+def arv_tool(*args: str, debug: str = "all:1") -> subprocess.CompletedProcess:
+    """Run arv-tool against the fake camera on 127.0.0.1 (inside the module's namespace)."""
+    env = dict(os.environ, ARV_DEBUG=debug)
+    return subprocess.run(
+        [TOOL, "-a", "127.0.0.1", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def warnings(result: subprocess.CompletedProcess) -> list[str]:
+    """Aravis' warning lines (marked 🆆) and its error messages."""
+    lines = (result.stdout + result.stderr).splitlines()
+    return [ln for ln in lines if "🆆" in ln or re.search(r"\berror\b", ln, re.IGNORECASE)]
+
+
+@pytest.fixture(scope="module")
+def rmap() -> RegisterMap:
+    return relocated(load(ROOT / "regmap" / "camera.yaml"))
+
+
+@pytest.fixture(scope="module")
+def fake_camera(rmap: RegisterMap, tmp_path_factory):
+    """The fake camera serving the relocated camera's XML, its registers at their reset values."""
+    assert shutil.which(FAKE) and shutil.which(TOOL), "Aravis tools missing: scripts/bootstrap.sh"
+    path = tmp_path_factory.mktemp("aravis") / "camera.xml"
+    path.write_text(generate_genicam_xml(rmap), encoding="utf-8")
+    log = path.with_suffix(".log").open("w")
+    proc = subprocess.Popen(
+        [FAKE, "-i", "127.0.0.1", "-s", SERIAL, "-g", str(path)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while (
+            "DeviceSerialNumber = " + SERIAL not in arv_tool("control", "DeviceSerialNumber").stdout
+        ):
+            assert proc.poll() is None, f"{FAKE} exited with {proc.returncode}"
+            assert time.monotonic() < deadline, f"{FAKE} did not answer on 127.0.0.1"
+            time.sleep(0.2)
+        # The fake camera's memory starts at 0: load the map's reset values, as the device has.
+        resets = [
+            f"R[0x{reg.address_of(i):X}]=0x{reg.reset_value(i):X}"
+            for reg in rmap.registers
+            for i in range(reg.count)
+        ]
+        result = arv_tool("control", *resets)
+        assert warnings(result) == []
+        yield path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+def test_aravis_adds_no_stand_in_for_a_standard_feature(fake_camera):
+    result = arv_tool("features", debug="genicam:3")
+    added = re.findall(r"\[Gc::set_default_node_data\] Add '(\w+)'", result.stderr + result.stdout)
+    assert added  # Aravis always adds its private ArvGev* nodes
+    assert [name for name in added if not name.startswith("Arv")] == []
+
+
+def test_aravis_lists_every_feature(fake_camera, rmap):
+    result = arv_tool("features")
+    assert warnings(result) == []
+    listed = set(re.findall(r"^\s*\w+\s*: \[\w+\] '(\w+)'", result.stdout, re.MULTILINE))
+    expected = set(rmap.features) | {s.name for s in rmap.selectors}
+    expected |= set(GEV_FEATURES) | {"TLParamsLocked"}
+    assert listed == expected
+
+
+def test_aravis_reads_every_feature_without_a_warning(fake_camera, rmap):
+    result = arv_tool("values")
+    assert warnings(result) == []
+    for name in rmap.features:
+        if rmap.feature(name)[1].access.readable:
+            assert re.search(rf"'{name}' = ", result.stdout), name
+    assert f"'DeviceSerialNumber' = '{SERIAL}'" in result.stdout
+
+
+def _enum_writes(rmap: RegisterMap) -> list[tuple[list[str], str, str, int, int]]:
+    """Per enum feature: (selector resets, feature, entry, register address, field value)."""
+    plan = []
+    for name, (reg, f) in rmap.features.items():
+        if f.feature.interface is not Interface.ENUMERATION or not f.access.writable:
+            continue
+        pre = []
+        if reg.array is not None:  # element 0 of the selected array
+            sel = rmap.selector(reg.array.selector)
+            pre = [f"{sel.name}={sel.values[0].name}"]
+        for e in f.enum:
+            plan.append((pre, name, e.name, reg.address, e.value))
+    return plan
+
+
+def test_aravis_writes_every_enum_entry_by_name(fake_camera, rmap):
+    plan = _enum_writes(rmap)
+    args = []
+    for pre, name, entry, address, _ in plan:
+        args += [*pre, f"{name}={entry}", f"R[0x{address:X}]"]
+    result = arv_tool("control", *args)
+    assert warnings(result) == []
+    out = result.stdout.splitlines()
+    # arv-tool prints the value after each write and the register word after each read.
+    values = [ln for ln in out if not ln.startswith("R[") and " = " in ln]
+    words = [int(ln.split(" = ")[1], 16) for ln in out if ln.startswith("R[")]
+    for (_, name, entry, _, raw), word in zip(plan, words, strict=True):
+        assert f"{name} = {entry}" in values, (name, entry)
+        _, f = rmap.feature(name)
+        assert (word & f.mask) >> f.lsb == raw, (name, entry)
+
+
+def test_aravis_writes_every_selector_entry_by_name(fake_camera, rmap):
+    args = [f"{s.name}={v.name}" for s in rmap.selectors for v in s.values]
+    result = arv_tool("control", *args)
+    assert warnings(result) == []
+    for s in rmap.selectors:
+        for v in s.values:
+            assert f"{s.name} = {v.name}" in result.stdout
+
+
+def test_aravis_reads_a_period_of_zero(fake_camera, rmap):
+    reg, _ = rmap.feature("AcquisitionFrameRate")
+    result = arv_tool("control", f"R[0x{reg.address:X}]=0", "AcquisitionFrameRate")
+    assert warnings(result) == []
+    assert re.search(r"^AcquisitionFrameRate = 1\.25e\+08 Hz", result.stdout, re.MULTILINE)
+    arv_tool("control", f"R[0x{reg.address:X}]=0x{reg.reset_value():X}")
+
+
+def test_aravis_writes_the_standard_features(fake_camera):
+    result = arv_tool(
+        "control",
+        "DeviceUserID=bench-3",
+        "DeviceUserID",
+        "GevSCPSPacketSize=8192",
+        "R[0xD04]",
+        "GevTimestampControlLatch",
+        "DeviceTLType",
+    )
+    assert warnings(result) == []
+    assert "DeviceUserID = bench-3" in result.stdout
+    word = re.search(r"^R\[0x00000d04\] = (0x[0-9a-f]+)", result.stdout, re.MULTILINE)
+    assert int(word.group(1), 16) & 0xFFFF == 8192
+    assert "GevTimestampControlLatch executed" in result.stdout
+    assert "DeviceTLType = GigEVision" in result.stdout
