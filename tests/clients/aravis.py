@@ -87,12 +87,18 @@ def parse_features(text: str) -> list[Feature]:
 
 
 def parse_control(text: str) -> dict[str, str]:
-    """``Feature = value`` lines of ``arv-tool control`` (range suffixes dropped)."""
+    """``Feature = value`` lines of ``arv-tool control`` (range and increment suffixes dropped,
+    units kept: ``"10 us"``; the last line of a feature wins), and ``Command executed`` lines as
+    ``{"Command": "executed"}``."""
     values = {}
     for line in text.splitlines():
-        m = re.match(r"(\S+) = (.*?)(?: min:\S+ max:\S+)?$", line.strip())
+        m = re.match(r"(\S+) = (.*?)(?: min:\S+ max:\S+(?: inc:\S+)?)?$", line.strip())
         if m:
             values[m.group(1)] = m.group(2)
+            continue
+        m = re.match(r"(\S+) executed$", line.strip())
+        if m:
+            values[m.group(1)] = "executed"
     return values
 
 
@@ -108,6 +114,11 @@ class CameraTestRun:
 
     def __getitem__(self, key: str) -> int:
         return self.counters[key]
+
+
+def number(value: str) -> float:
+    """The number of an ``arv-tool control`` value such as ``"10 us"`` or ``"200 Hz"``."""
+    return float(value.split()[0])
 
 
 def parse_camera_test(text: str, returncode: int = 0) -> CameraTestRun:
