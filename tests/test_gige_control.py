@@ -3,9 +3,9 @@
 An Aravis client (the binding) takes control access (CCP = 2) when it connects and keeps it with
 its heartbeat (a CCP read about once a second). While it lives, a second application is refused
 (ACCESS_DENIED to its writes and to its attempt to take control; it may still read, as control
-access without the exclusive bit allows). Killed, it sends nothing more: the device releases control once the heartbeat timeout
-(bootstrap 0x0938, in ms) has passed without a packet from it, and the second application then
-gets control.
+access without the exclusive bit allows). Killed, it sends nothing more: the device releases
+control once the heartbeat timeout (bootstrap 0x0938, in ms) has passed without a packet from
+it, and the second application then gets control.
 """
 
 from __future__ import annotations
