@@ -1028,7 +1028,7 @@ def test_formulas_hold_for_every_raw_value_at_both_ends(which, name, camera, enc
             got = dev.fresh(name)
             if f.scale.kind == "period":
                 # A period of 0 reads like a period of 1 cycle: the fastest rate, not a failure.
-                expected = clock / max(raw, 1)
+                expected = clock * 2**f.scale.frac_bits / max(raw, 1)  # period_qN: 2^-N cycle
             elif f.scale.kind == "cycles":
                 expected = raw * 1_000_000 / clock
             elif f.scale.kind == "fixed":

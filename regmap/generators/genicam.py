@@ -141,16 +141,18 @@ def _nonzero(var: str) -> str:
 def _formulas(scale: Scale, clock_hz: int) -> tuple[str, str, str]:
     """(FormulaTo, FormulaFrom, Slope) of a Converter implementing ``scale`` at ``clock_hz``.
 
-    No formula fails for any value of its variable: a period of 0 cycles reads as a period of
-    1 cycle (``clock_hz`` Hz), and a write of 0 Hz is taken as 1 Hz.
+    No formula fails for any value of its variable: a period of 0 reads as a period of one raw
+    count (the fastest rate), and a write of a rate of 0 is taken as a rate of 1.
     """
     if scale.kind == "cycles":
         ticks_per_us = _ratio(Fraction(clock_hz, 1_000_000))
         return _half_even(f"FROM * {ticks_per_us}"), f"TO / {ticks_per_us}", "Increasing"
     if scale.kind == "period":
+        # A rate over a period of raw counts; with frac_bits N (period_qN) a count is 2^-N cycle.
+        num = clock_hz << scale.frac_bits
         return (
-            _half_even(f"{clock_hz} / {_nonzero('FROM')}"),
-            f"{clock_hz} / {_nonzero('TO')}",
+            _half_even(f"{num} / {_nonzero('FROM')}"),
+            f"{num} / {_nonzero('TO')}",
             "Decreasing",
         )
     if scale.kind == "fixed":
