@@ -31,12 +31,23 @@ from yaml.nodes import MappingNode, Node
 
 from regmap import Interface, RegisterMap
 from regmap.diagnostics import DiagnosticsError
+from regmap.loader import MAX_CLOCK_HZ
 from regmap.yamlsource import Context, Invalid, Reader, parse, read_source
 
 from .registers import RegisterFile
 from .simulate import Result, Write, simulate
 
-__all__ = ["MAX_CYCLES", "Scenario", "ScenarioError", "load_scenario", "loads_scenario"]
+__all__ = [
+    "MAX_CYCLES",
+    "MAX_PULSES",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "loads_scenario",
+]
+
+MAX_PULSES = 10_000
+"""The most pulses of one pulse train (``count``)."""
 
 MAX_CYCLES = 2**32
 """The longest ``duration``, in cycles (34.4 s at the camera's 125 MHz).
@@ -109,7 +120,9 @@ class _Builder:
         changes: dict[str, Any] = {}
         if "clock_hz" in keys:
             with contextlib.suppress(Invalid):
-                changes["clock_hz"] = self.r.integer(keys["clock_hz"][1], "clock_hz", 1)
+                changes["clock_hz"] = self.r.integer(
+                    keys["clock_hz"][1], "clock_hz", 1, MAX_CLOCK_HZ
+                )
         if "constants" in keys:
             consts: dict[str, int] = {}
             with contextlib.suppress(Invalid):
@@ -190,7 +203,9 @@ class _Builder:
             start = self.r.optional(keys, "start", self.micros, "start", default=0.0)
             period = self.micros(keys["period"][1], "period") if "period" in keys else 0.0
             width = self.micros(keys["width"][1], "width") if "width" in keys else 0.0
-            count = self.r.integer(keys["count"][1], "count", 0) if "count" in keys else 0
+            count = (
+                self.r.integer(keys["count"][1], "count", 0, MAX_PULSES) if "count" in keys else 0
+            )
             k_us = self.rmap.clock_hz / 1e6
             if not 0 < round(width * k_us) < round(period * k_us):
                 self.ctx.error(node, f"{name}: need 0 < width < period, at least a cycle apart")
@@ -223,6 +238,13 @@ class _Builder:
                 if t < prev:
                     self.ctx.error(pair[0], f"{name} edges must be in time order")
                     continue
+                if end is not None and t >= end:
+                    self.ctx.error(
+                        pair[0],
+                        f"{name} edge at {pair[0].value} µs is at or after the end "
+                        f"(duration {end * 1e6 / self.rmap.clock_hz:g} µs)",
+                    )
+                    continue
                 prev = t
                 edges.append((t, int(level)))
         return edges
@@ -240,6 +262,13 @@ class _Builder:
         self.regs = RegisterFile(self.rmap, _NullBus())
         cycles = self.r.optional(keys, "duration", self.cycles, "duration", default=0)
         end: int | None = cycles if "duration" in keys and not self.ctx.diagnostics else None
+        if "duration" in keys and end is not None and cycles < 1:
+            self.ctx.error(
+                keys["duration"][1],
+                f"duration must be at least one clock cycle ({1e6 / self.rmap.clock_hz:g} µs "
+                f"at {self.rmap.clock_hz} Hz)",
+            )
+            end = None
         if cycles > MAX_CYCLES:
             hz = self.rmap.clock_hz
             self.ctx.error(

@@ -255,12 +255,14 @@ def _fields(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
                     f"{where} is meaningless: it acts on single flags or commands",
                     allowed="a one-bit field (split flags into one field each)",
                 )
-            _field_values(rmap, ctx, reg, f, where, at)
+            _field_values(rmap, ctx, reg, f, where, at, b)
             if f.enum:
                 _enum_values(ctx, f.enum, f"field {where}", f)
 
 
-def _field_values(rmap: RegisterMap, ctx: Context, reg: Register, f: Field, where: str, at) -> None:
+def _field_values(
+    rmap: RegisterMap, ctx: Context, reg: Register, f: Field, where: str, at, b: Builder
+) -> None:
     clock = rmap.device.clock_hz
     resolved = reg.array is None or reg.array.selector in {s.name for s in rmap.selectors}
     if len(f.reset) > 1 and len(f.reset) != reg.count and resolved:
@@ -269,27 +271,30 @@ def _field_values(rmap: RegisterMap, ctx: Context, reg: Register, f: Field, wher
             f"reset of {where} lists {len(f.reset)} values for {reg.count} register(s)",
             allowed=f"one value, or a list of {reg.count} (one per array element)",
         )
-    limits_ok = True
-    if f.min is not None and f.max is not None and f.min > f.max:
+    # A min or max that could not be read has its own diagnostic: check nothing more about them.
+    limits_ok = not any((reg.name, f.name, key) in b.unreadable for key in ("min", "max"))
+    if not limits_ok:
+        pass
+    elif f.min is not None and f.max is not None and f.min > f.max:
         ctx.error(
             at("min"), f"min {f.min} of {where} is greater than max {f.max}", allowed="min <= max"
         )
         limits_ok = False
-    if (f.min is None) != (f.max is None):
+    if limits_ok and (f.min is None) != (f.max is None):
         ctx.error(
             at("min" if f.min is not None else "max"),
             f"{where} gives only one of min and max",
             allowed="both min and max, or neither",
         )
         limits_ok = False
-    if f.scale.kind != "raw" and f.min is None:
+    if limits_ok and f.scale.kind != "raw" and f.min is None:
         ctx.error(
             at("scale"),
             f"{where} has scale '{f.scale}' but no min/max",
             allowed="min and max in the feature's unit",
         )
         limits_ok = False
-    if f.scale.kind == "period" and f.min is not None and f.min <= 0:
+    if limits_ok and f.scale.kind == "period" and f.min is not None and f.min <= 0:
         ctx.error(
             at("min"),
             f"min {f.min} Hz of {where} cannot be stored as a period",
@@ -298,14 +303,20 @@ def _field_values(rmap: RegisterMap, ctx: Context, reg: Register, f: Field, wher
         limits_ok = False
     lo = hi = None
     if limits_ok and f.min is not None:
-        try:
+        raws: dict[str, int] = {}
+        for key, value in (("min", f.min), ("max", f.max)):
+            try:
+                raws[key] = f.scale.to_raw(value, clock)
+            except (ValueError, OverflowError) as exc:
+                ctx.error(at(key), f"{key} of {where}: {exc}")
+                limits_ok = False
+        if limits_ok:
             lo, hi = f.scale.raw_range(f.min, f.max, clock)
-        except ValueError as exc:
-            ctx.error(at("min"), f"min/max of {where}: {exc}")
-        else:
             if lo < 0 or hi > f.max_raw:
+                # Blame the bound whose raw value falls outside (a period's max is its min).
+                culprit = next(k for k in ("max", "min") if not 0 <= raws[k] <= f.max_raw)
                 ctx.error(
-                    at("max"),
+                    at(culprit),
                     f"the range {f.min:g}..{f.max:g}{' ' + f.unit if f.unit else ''} of "
                     f"{where} is {lo}..{hi} as raw values (scale '{f.scale}', "
                     f"clock {clock} Hz), which does not fit its {f.width}-bit field",

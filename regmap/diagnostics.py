@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .model import SourceLoc
 
-__all__ = ["Diagnostic", "DiagnosticsError", "RegmapError", "UnsupportedMap", "did_you_mean"]
+__all__ = [
+    "MAX_SHOWN",
+    "Diagnostic",
+    "DiagnosticsError",
+    "RegmapError",
+    "UnsupportedMap",
+    "did_you_mean",
+    "excerpt",
+]
+
+EXCERPT = 100
+"""The most characters of an input line (or of a value quoted in a message) a message shows."""
+MAX_SHOWN = 50
+"""The most diagnostics rendered; the rest are counted."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LONG_WORD = re.compile(r"\S{" + str(EXCERPT + 1) + ",}")
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """``text`` with control characters shown as ``\\xNN`` and cut to ``limit`` characters
+    (an ellipsis marks the cut): a quoted value never floods the terminal."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clean_message(text: str) -> str:
+    """A message with every over-long run of non-blank characters cut, and at most a few lines
+    of reasonable length."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    text = _LONG_WORD.sub(lambda m: m.group(0)[: EXCERPT - 1] + "…", text)
+    return text if len(text) <= 4 * EXCERPT else text[: 4 * EXCERPT - 1] + "…"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
+    if len(word) > EXCERPT:
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not close:
         lowered = {c.lower(): c for c in choices}
@@ -33,18 +66,35 @@ class Diagnostic:
     source_line: str = ""
 
     def render(self) -> str:
-        out = [f"{self.loc}: error: {self.message}"]
+        out = [f"{self.loc}: error: {_clean_message(self.message)}"]
         if self.source_line:
+            line, col, length = _window(self.source_line.rstrip("\n"), self.loc.col, self.length)
             gutter = f"{self.loc.line:>5} | "
-            out.append(gutter + self.source_line.rstrip("\n"))
-            pad = " " * (len(gutter) - 2) + "| " + " " * (self.loc.col - 1)
-            out.append(pad + "^" + "~" * max(0, self.length - 1))
+            out.append(gutter + line)
+            pad = " " * (len(gutter) - 2) + "| " + " " * (col - 1)
+            out.append(pad + "^" + "~" * max(0, length - 1))
         if self.allowed:
-            out.append(f"      = allowed: {self.allowed}")
+            out.append(f"      = allowed: {_clean_message(self.allowed)}")
         return "\n".join(out)
 
     def __str__(self) -> str:
         return self.render()
+
+
+def _window(line: str, col: int, length: int) -> tuple[str, int, int]:
+    """At most :data:`EXCERPT` characters of ``line`` around column ``col`` (1-based), the
+    column and underline length within them; control characters show as ``?``."""
+    line = _CONTROL.sub("?", line.expandtabs(1))
+    if len(line) <= EXCERPT:
+        return line, col, max(1, min(length, len(line) - col + 1))
+    start = max(0, min(col - 1 - EXCERPT // 4, len(line) - EXCERPT))
+    window = line[start : start + EXCERPT]
+    col -= start
+    if start > 0:
+        window = "…" + window[1:]
+    if start + EXCERPT < len(line):
+        window = window[:-1] + "…"
+    return window, col, max(1, min(length, EXCERPT - col))
 
 
 class DiagnosticsError(Exception):
@@ -56,7 +106,9 @@ class DiagnosticsError(Exception):
 
     def render(self) -> str:
         n = len(self.diagnostics)
-        body = "\n".join(d.render() for d in self.diagnostics)
+        body = "\n".join(d.render() for d in self.diagnostics[:MAX_SHOWN])
+        if n > MAX_SHOWN:
+            body += f"\n... and {n - MAX_SHOWN} more errors (the first {MAX_SHOWN} are shown)"
         return f"{body}\n{n} error{'s' if n != 1 else ''} found"
 
 

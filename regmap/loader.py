@@ -37,10 +37,21 @@ from .model import (
 )
 from .yamlsource import Context, Invalid, Reader, each, kind_of, parse, read_source
 
-__all__ = ["load", "loads"]
+__all__ = ["MAX_ARRAY_COUNT", "MAX_CLOCK_HZ", "MAX_REGISTER_INSTANCES", "load", "loads"]
 
-_BITS_RE = re.compile(r"\s*(\d+)\s*(?::\s*(\d+)\s*)?")
+_BITS_RE = re.compile(r"\s*(\d{1,6})\s*(?::\s*(\d{1,6})\s*)?")
+
+MAX_CLOCK_HZ = 10**10
+"""The fastest clock a map (or a scenario's override) may give, 10 GHz."""
+MAX_ARRAY_COUNT = 256
+"""The most elements of a register array (values of a selector)."""
+MAX_REGISTER_INSTANCES = 16_384
+"""The most registers of a map, every array element counted (64 KiB of register space)."""
 _SCALE_RE = re.compile(r"q(\d+)")
+
+_ACCESS_NAMES = tuple(a.value for a in Access)
+_VISIBILITY_NAMES = tuple(v.value for v in Visibility)
+_INTERFACE_NAMES = tuple(i.value for i in Interface)
 
 SCALES = ("raw", "cycles", "period", "q<N> (fixed point with N fractional bits)")
 
@@ -59,6 +70,8 @@ class Builder:
         self.register_locs: dict[tuple[str, str], SourceLoc] = {}
         self.selector_sizes: dict[str, int] = {}
         self.explicit_counts: dict[str, int] = {}
+        self.unreadable: set[tuple[str, str, str]] = set()
+        """(register, field, key) of values present but unreadable (already diagnosed)."""
 
     def build(self, root: Node) -> RegisterMap | None:
         r = self.r
@@ -73,6 +86,14 @@ class Builder:
         selectors = self._list(top, "selectors", "selectors", self.selector)
         self.selector_sizes = {s.name: len(s.values) for s in selectors}
         registers = self._list(top, "registers", "registers", self.register)
+        instances = sum(r.count for r in registers)
+        if instances > MAX_REGISTER_INSTANCES:
+            self.ctx.error(
+                top["registers"][1],
+                f"the map has {instances} registers (array elements counted), more than "
+                f"{MAX_REGISTER_INSTANCES}",
+            )
+            return None
         if device is None:
             return None
         return RegisterMap(
@@ -105,7 +126,7 @@ class Builder:
         model = r.optional(k, "model", r.string, "device model", default="")
         version = r.optional(k, "version", r.string, "device version", default="1.0.0")
         description = r.optional(k, "description", r.string, "device description", default="")
-        clock = r.optional(k, "clock_hz", r.integer, "clock_hz", 1)
+        clock = r.optional(k, "clock_hz", r.integer, "clock_hz", 1, MAX_CLOCK_HZ)
         base = r.optional(k, "base_address", r.integer, "base_address", 0)
         bus_width = r.optional(k, "bus_width", r.integer, "bus_width", default=32)
         if "bus_width" in k and bus_width is not None and bus_width != 32:
@@ -218,6 +239,12 @@ class Builder:
             raise Invalid
         name = self.genicam_name(k["name"][1], "selector name")
         values = self._enum_list(k["values"][1], "selector values")
+        if len(values) > MAX_ARRAY_COUNT:
+            self.ctx.error(
+                k["values"][0],
+                f"selector {name} has {len(values)} values, more than {MAX_ARRAY_COUNT}",
+                allowed=f"at most {MAX_ARRAY_COUNT} values (array elements)",
+            )
         selects: list[str] = []
         locs = {"": self.ctx.loc(k["selects"][1] if "selects" in k else node)}
         if "selects" in k:
@@ -243,7 +270,7 @@ class Builder:
         )
 
     def _visibility(self, node: Node) -> Visibility:
-        return Visibility(self.r.choice(node, "visibility", [v.value for v in Visibility]))
+        return Visibility(self.r.choice(node, "visibility", _VISIBILITY_NAMES))
 
     # -- registers ---------------------------------------------------------------------------
     def register(self, node: Node) -> Register:
@@ -285,7 +312,7 @@ class Builder:
             raise Invalid
         selector = r.string(k["selector"][1], "array selector")
         stride = r.integer(k["stride"][1], f"stride of register {reg}", 1)
-        count = r.optional(k, "count", r.integer, f"count of register {reg}", 1)
+        count = r.optional(k, "count", r.integer, f"count of register {reg}", 1, MAX_ARRAY_COUNT)
         self.array_locs[(reg, "selector")] = self.ctx.loc(k["selector"][1])
         self.array_locs[(reg, "stride")] = self.ctx.loc(k["stride"][1])
         if count is not None:
@@ -359,7 +386,7 @@ class Builder:
         )
         where = f"field {reg}.{name}"
         bits = r.optional(k, "bits", self.bits, f"bits of {where}")
-        access = r.optional(k, "access", r.choice, f"access of {where}", [a.value for a in Access])
+        access = r.optional(k, "access", r.choice, f"access of {where}", _ACCESS_NAMES)
         reset = r.optional(k, "reset", self.reset, f"reset of {where}", default=(0,))
         enum = r.optional(k, "enum", self._enum_list, f"enum of {where} values", default=())
         feature = r.optional(k, "feature", self.feature, where)
@@ -367,6 +394,10 @@ class Builder:
         for key in ("reset", "min", "max", "bits", "enum", "feature", "scale"):
             if key in k:
                 self.field_locs[(reg, name, key)] = self.ctx.loc(k[key][1])
+        limits = {key: r.optional(k, key, r.number, f"{key} of {where}") for key in ("min", "max")}
+        for key, value in limits.items():
+            if key in k and value is None:
+                self.unreadable.add((reg, name, key))
         if bits is None or access is None or reset is None:
             raise Invalid
         return Field(
@@ -378,8 +409,8 @@ class Builder:
             r.optional(k, "description", r.string, "description", default=""),
             r.optional(k, "unit", r.string, "unit", default=""),
             r.optional(k, "scale", self.scale, default=Scale()),
-            r.optional(k, "min", r.number, f"min of {where}"),
-            r.optional(k, "max", r.number, f"max of {where}"),
+            limits["min"],
+            limits["max"],
             enum,
             feature,
             loc,
@@ -393,9 +424,7 @@ class Builder:
         if "name" not in k or "type" not in k or "category" not in k:
             raise Invalid
         name = self.genicam_name(k["name"][1], "feature name")
-        interface = Interface(
-            r.choice(k["type"][1], f"type of feature {name}", [i.value for i in Interface])
-        )
+        interface = Interface(r.choice(k["type"][1], f"type of feature {name}", _INTERFACE_NAMES))
         category = r.string(k["category"][1], "category")
         self.feature_locs[(name, "category")] = self.ctx.loc(k["category"][1])
         self.feature_locs[(name, "type")] = self.ctx.loc(k["type"][1])

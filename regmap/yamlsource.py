@@ -15,12 +15,46 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Diagnostic, DiagnosticsError, did_you_mean
+from .diagnostics import Diagnostic, DiagnosticsError, did_you_mean, excerpt
 from .model import SourceLoc
 
-__all__ = ["Context", "Invalid", "Reader", "compose", "each", "kind_of", "parse", "read_source"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_INPUT_BYTES",
+    "MAX_INTEGER_DIGITS",
+    "MAX_NODES",
+    "NUMBER_MAX",
+    "NUMBER_MIN",
+    "Context",
+    "Invalid",
+    "Reader",
+    "compose",
+    "each",
+    "kind_of",
+    "parse",
+    "read_source",
+]
+
+# Limits of every YAML input (register maps, timing specs, scenarios); docs/regmap-format.md.
+MAX_INPUT_BYTES = 1 << 20
+"""The largest input file, in bytes (1 MiB)."""
+MAX_DEPTH = 64
+"""The deepest nesting of lists and mappings, aliases and merge keys expanded."""
+MAX_NODES = 100_000
+"""The most nodes (scalars, lists, mappings) a document may hold with every alias and merge key
+expanded where it is used: a document that expands to more (a "billion laughs") is refused."""
+MAX_INTEGER_DIGITS = 40
+"""The longest integer literal, in digits (2**64 has 20 decimal digits, 64 binary ones need
+0b and 64 digits: the limit is on significant characters, separators removed)."""
+INTEGER_LIMIT = 1 << 64
+"""Integers are below 2**64 in magnitude."""
+NUMBER_MAX = 1e15
+"""Numbers (``min``, ``max``, times, values in user units) are at most this in magnitude..."""
+NUMBER_MIN = 1e-12
+"""...and zero or at least this (smaller ones are rounding noise, not intent)."""
 
 _INT_RE = re.compile(r"[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9][0-9_]*)")
 _LEADING_ZERO_RE = re.compile(r"[+-]?0[0-9_]*[0-9][0-9_]*")
@@ -30,6 +64,8 @@ INTEGER_FORMS = "decimal, 0x hex, 0b binary, 0o octal; '_' separators"
 def _parse_int(text: str) -> int | None:
     """The integer ``text`` spells, or None (including ambiguous leading zeros such as 010)."""
     text = text.strip()
+    if len(text) > 2 * MAX_INTEGER_DIGITS + 3:  # even with every other character a separator
+        return None
     if not _INT_RE.fullmatch(text) or _LEADING_ZERO_RE.fullmatch(text):
         return None
     try:
@@ -40,8 +76,144 @@ def _parse_int(text: str) -> int | None:
 
 _FLOAT_RE = re.compile(r"[+-]?([0-9][0-9_]*)?(\.[0-9_]*)?([eE][+-]?[0-9]+)?")
 
-# The C-accelerated loader keeps node positions too; fall back to pure Python without libyaml.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class LimitExceeded(Exception):
+    """A document exceeds one of the limits above; ``mark`` is where."""
+
+    def __init__(self, mark: Any, message: str):
+        super().__init__(message)
+        self.mark = mark
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _LimitedComposer(yaml.composer.Composer):
+    """The YAML composer, checked as it goes: nesting depth, recursive aliases, and the size of
+    the document with every alias expanded (counted once per use, as the readers walk it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._depth = 0
+        self._open: set[str] = set()  # anchors of the nodes being composed
+        self._size: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded size, height)
+        self._total = 0  # nodes so far, aliases expanded
+
+    # Tags: the readers look at text only, except for merge keys; skip implicit resolution.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            if value == "<<" and implicit[0]:
+                return _MERGE_TAG
+            return "tag:yaml.org,2002:str"
+        return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
+
+    def _count(self, n: int, mark: Any) -> None:
+        self._total += n
+        if self._total > MAX_NODES:
+            raise LimitExceeded(
+                mark,
+                f"the document expands to more than {MAX_NODES} nodes "
+                "(with aliases and merge keys expanded)",
+            )
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            if event.anchor in self._open:
+                raise LimitExceeded(
+                    event.start_mark,
+                    f"alias *{excerpt(event.anchor, 40)} refers to a node that contains it "
+                    "(a recursive alias)",
+                )
+            node = super().compose_node(parent, index)
+            size, height = self._size[id(node)]
+            self._count(size, event.start_mark)
+            if self._depth + height > MAX_DEPTH:
+                raise LimitExceeded(
+                    event.start_mark,
+                    f"nesting deeper than {MAX_DEPTH} levels (with alias "
+                    f"*{excerpt(event.anchor, 40)} expanded)",
+                )
+            copy = _relocated(node, event.start_mark, event.end_mark)
+            self._size[id(copy)] = (size, height)
+            return copy
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise LimitExceeded(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+        self._count(1, event.start_mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open.add(anchor)
+        node = super().compose_node(parent, index)
+        if anchor is not None:
+            self._open.discard(anchor)
+        self._depth -= 1
+        if isinstance(node, ScalarNode):
+            size, height = 1, 1
+        else:
+            children = (
+                [c for pair in node.value for c in pair]
+                if isinstance(node, MappingNode)
+                else node.value
+            )
+            sizes = [self._size[id(c)] for c in children]
+            size = 1 + sum(s for s, _h in sizes)
+            height = 1 + max((h for _s, h in sizes), default=0)
+        self._size[id(node)] = (size, height)
+        return node
+
+
+try:
+    from yaml._yaml import CParser as _PARSER  # libyaml, as yaml.CSafeLoader uses it
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _PARSER = None
+
+
+def _relocated(node: Node, start: Any, end: Any) -> Node:
+    """A copy of ``node`` whose every position is the alias that repeats it: a diagnostic
+    about the repeated content points at the use (``*name``), not at the anchor."""
+    if isinstance(node, ScalarNode):
+        return ScalarNode(node.tag, node.value, start, end, style=node.style)
+    if isinstance(node, SequenceNode):
+        items = [_relocated(n, start, end) for n in node.value]
+        return SequenceNode(node.tag, items, start, end, flow_style=node.flow_style)
+    pairs = [(_relocated(k, start, end), _relocated(v, start, end)) for k, v in node.value]
+    return MappingNode(node.tag, pairs, start, end, flow_style=node.flow_style)
+
+
+if _PARSER is not None:
+
+    class _Loader(_LimitedComposer, _PARSER, yaml.resolver.Resolver):  # type: ignore[misc, valid-type]
+        """libyaml's parser (fast, keeps positions) under the limited composer."""
+
+        def __init__(self, stream: str) -> None:
+            _PARSER.__init__(self, stream)
+            _LimitedComposer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+else:  # pragma: no cover - without libyaml
+
+    class _Loader(  # type: ignore[no-redef]
+        _LimitedComposer,
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        yaml.resolver.Resolver,
+    ):
+        """The pure-Python parser under the limited composer."""
+
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            _LimitedComposer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
 
 
 @dataclass
@@ -82,11 +254,8 @@ _TYPE_NAMES = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "a 
 def kind_of(node: Node) -> str:
     """How a node reads in a message: its text, or "a mapping" / "a list"."""
     if isinstance(node, ScalarNode):
-        return f"'{node.value}'" if node.value else "nothing"
+        return f"'{excerpt(node.value, 40)}'" if node.value else "nothing"
     return _TYPE_NAMES[type(node)]
-
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class Reader:
@@ -165,32 +334,57 @@ class Reader:
     def string(self, node: Node, what: str) -> str:
         return self.scalar(node, what, "a string")
 
-    def integer(self, node: Node, what: str, minimum: int | None = None) -> int:
+    def integer(
+        self, node: Node, what: str, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
         text = self.scalar(node, what, "an integer")
         value = _parse_int(text)
         if value is None:
             hint = ""
             if _LEADING_ZERO_RE.fullmatch(text.strip()):
                 hint = " (a leading zero is ambiguous: write 0o for octal)"
+            elif _INT_RE.fullmatch(text.strip()):
+                hint = f" (more than {MAX_INTEGER_DIGITS} digits)"
             self.ctx.error(
-                node, f"{what} must be an integer, not '{text}'{hint}", allowed=INTEGER_FORMS
+                node,
+                f"{what} must be an integer, not '{excerpt(text, 40)}'{hint}",
+                allowed=INTEGER_FORMS,
+            )
+            raise Invalid
+        if abs(value) >= INTEGER_LIMIT:
+            self.ctx.error(
+                node, f"{what} must be below 2**64 in magnitude, not {excerpt(text, 40)}"
             )
             raise Invalid
         if minimum is not None and value < minimum:
             self.ctx.error(node, f"{what} must be at least {minimum}, not {value}")
             raise Invalid
+        if maximum is not None and value > maximum:
+            self.ctx.error(node, f"{what} must be at most {maximum}, not {value}")
+            raise Invalid
         return value
 
     def number(self, node: Node, what: str) -> float:
+        """A decimal or integer number in the range every number of an input has: zero or
+        :data:`NUMBER_MIN` to :data:`NUMBER_MAX` in magnitude."""
         text = self.scalar(node, what, "a number").strip()
-        value = _parse_int(text)
-        if value is not None:
-            return value
-        if text and _FLOAT_RE.fullmatch(text) and any(c.isdigit() for c in text):
+        value: float | None = _parse_int(text)
+        if value is None and (
+            len(text) <= 100 and _FLOAT_RE.fullmatch(text) and any(c.isdigit() for c in text)
+        ):
             with contextlib.suppress(ValueError):
-                return float(text.replace("_", ""))
-        self.ctx.error(node, f"{what} must be a number, not '{text}'")
-        raise Invalid
+                value = float(text.replace("_", ""))
+        if value is None:
+            self.ctx.error(node, f"{what} must be a number, not '{excerpt(text, 40)}'")
+            raise Invalid
+        if value != 0 and not NUMBER_MIN <= abs(value) <= NUMBER_MAX:
+            self.ctx.error(
+                node,
+                f"{what} must be 0 or between {NUMBER_MIN:g} and {NUMBER_MAX:g} in magnitude, "
+                f"not {excerpt(text, 40)}",
+            )
+            raise Invalid
+        return value
 
     def boolean(self, node: Node, what: str) -> bool:
         text = self.scalar(node, what, "true or false").strip().lower()
@@ -240,8 +434,25 @@ def each(nodes: list[Node], item: Callable[..., Any], *args: Any) -> list[Any]:
 
 
 def compose(text: str, ctx: Context) -> Node | None:
+    """The root node of ``text``, or None with a diagnostic (syntax errors, exceeded limits)."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_INPUT_BYTES:
+        ctx.error(
+            SourceLoc(ctx.file, 1, 1),
+            f"the file is {size} bytes, more than the limit of {MAX_INPUT_BYTES} bytes (1 MiB)",
+        )
+        return None
+    nul = text.find("\0")
+    if nul >= 0:  # libyaml stops reading at a NUL: say where it is
+        line = text.count("\n", 0, nul)
+        col = nul - (text.rfind("\n", 0, nul) + 1)
+        ctx.error(SourceLoc(ctx.file, line + 1, col + 1), "a NUL character is not allowed in YAML")
+        return None
+    loader = _Loader(text)
     try:
-        return yaml.compose(text, Loader=_LOADER)
+        return loader.get_single_node()
+    except LimitExceeded as exc:
+        ctx.error(SourceLoc(ctx.file, exc.mark.line + 1, exc.mark.column + 1), str(exc))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = (
@@ -258,6 +469,8 @@ def compose(text: str, ctx: Context) -> Node | None:
         ctx.error(loc, f"YAML syntax error: {problem}{context}")
     except yaml.YAMLError as exc:
         ctx.error(SourceLoc(ctx.file, 1, 1), f"YAML error: {exc}")
+    finally:
+        loader.dispose()
     return None
 
 
@@ -279,9 +492,27 @@ def read_source(path: Path, error: type[DiagnosticsError]) -> str:
 
     :class:`OSError` if it cannot be read.
     """
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
+    with path.open("rb") as fh:
+        data = fh.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
         raise error(
-            [Diagnostic(SourceLoc(str(path), 1, 1), f"the file is not UTF-8 text ({exc.reason})")]
+            [
+                Diagnostic(
+                    SourceLoc(str(path), 1, 1),
+                    f"the file is larger than the limit of {MAX_INPUT_BYTES} bytes (1 MiB)",
+                )
+            ]
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = len(data[data.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace"))
+        raise error(
+            [
+                Diagnostic(
+                    SourceLoc(str(path), line, col + 1),
+                    f"the file is not UTF-8 text ({exc.reason})",
+                )
+            ]
         ) from None

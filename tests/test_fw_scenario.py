@@ -204,7 +204,7 @@ def test_cli_model_non_utf8_scenario_is_a_diagnostic(tmp_path, capsys):
     rc = main(["model", "--scenario", str(bad), "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert rc == 1
-    assert f"{bad}:1:1: error: the file is not UTF-8 text" in err
+    assert f"{bad}:1:6: error: the file is not UTF-8 text" in err
     assert "Traceback" not in err
     assert not (tmp_path / "o").exists()
 

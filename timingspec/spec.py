@@ -22,7 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from firmware_model import CameraModel, RegisterBank, RegisterFile
 from regmap import Access, Interface, RegisterMap, SourceLoc
 from regmap.diagnostics import DiagnosticsError, did_you_mean
-from regmap.yamlsource import Context, Invalid, Reader, kind_of, parse, read_source
+from regmap.yamlsource import NUMBER_MAX, Context, Invalid, Reader, kind_of, parse, read_source
 
 from .units import (
     BASE_UNIT,
@@ -70,6 +70,14 @@ TO_EVENTS = (
 COUNTS = ("frames", "lost_triggers", "overtriggers", "line0.rise", "line0.fall")
 FIGURES = ("tR", "tF", "tDR", "tDF")
 STATS = ("max", "min", "mean")
+
+# Ceilings of a spec's counts (docs/timing.md): each requirement's runs stay short.
+MAX_PULSES = 10_000
+"""The most pulses of a ``pulses`` stimulus."""
+MAX_PHASES = 1_000
+"""The most sub-cycle ``phases`` of a stimulus."""
+MAX_TRIGGERS = 1_000
+"""The most ``triggers`` of a max_trigger_rate measurement."""
 
 
 class SpecError(DiagnosticsError):
@@ -242,7 +250,7 @@ class _Loader:
     def integer(self, node: Node, what: str, minimum: int) -> int:
         """A decimal integer (no 0x/0b/0o forms, unlike :meth:`Reader.integer`) >= minimum."""
         text = self.r.scalar(node, what, "an integer").strip().replace("_", "")
-        if not re.fullmatch(r"[+-]?\d+", text):
+        if not re.fullmatch(r"[+-]?\d{1,18}", text):
             self.ctx.error(node, f"{what} must be an integer, not '{node.value}'")
             raise Invalid
         value = int(text)
@@ -320,10 +328,14 @@ class _Loader:
                     hint = did_you_mean(exc.name, self._expression_names())
                 self.ctx.error(node, f"in {what}: {exc}{hint}", allowed=self._expression_help())
                 raise Invalid from None
-        if not math.isfinite(value):
-            self.ctx.error(node, f"{what} must be finite, not {value}")
+        base = to_base(value, unit, self.rmap.clock_hz) if unit and math.isfinite(value) else value
+        if not (math.isfinite(base) and abs(base) <= NUMBER_MAX):
+            self.ctx.error(
+                node,
+                f"{what} is out of range: at most {NUMBER_MAX:g}"
+                f"{' ' + BASE_UNIT[dimension] if BASE_UNIT[dimension] else ''} in magnitude",
+            )
             raise Invalid
-        base = to_base(value, unit, self.rmap.clock_hz) if unit else value
         return Quantity(base, dimension, unit or BASE_UNIT[dimension])
 
     def _expression_names(self) -> list[str]:
@@ -543,9 +555,16 @@ class _Loader:
         k = self.r.mapping(
             node, "stimulus", (), ("line1", "phases", "duration", "acquisition", "line0_pullup")
         )
-        line1 = self.r.optional(k, "line1", self.line)
         phases = self.r.optional(k, "phases", self.integer, "phases", 1, default=1)
+        if phases > MAX_PHASES:
+            self.ctx.error(k["phases"][1], f"phases must be at most {MAX_PHASES}, not {phases}")
+            phases = 1
         duration = self.r.optional(k, "duration", self.quantity, "duration", ("time",))
+        if duration is not None:
+            self._check_duration(k["duration"][1], duration.value)
+        line1 = self.r.optional(
+            k, "line1", self.line, duration.value if duration is not None else None
+        )
         pullup = self.r.optional(k, "line0_pullup", self.quantity, "line0_pullup", ("voltage",))
         if pullup is not None:
             self._check_pullup(k["line0_pullup"][1], pullup.value)
@@ -556,6 +575,19 @@ class _Loader:
             self.r.optional(k, "acquisition", self.boolean, "acquisition", default=True),
             pullup.value if pullup else None,
         )
+
+    def _check_duration(self, node: Node, us: float) -> None:
+        from firmware_model.scenario import MAX_CYCLES
+
+        hz = self.rmap.clock_hz
+        if us * hz / 1e6 < 1:
+            self.ctx.error(node, f"duration must be at least one clock cycle, not {us:g} µs")
+        elif us * hz / 1e6 > MAX_CYCLES:
+            self.ctx.error(
+                node,
+                f"duration must be at most {MAX_CYCLES} cycles ({MAX_CYCLES * 1e6 / hz:g} µs "
+                f"at {hz} Hz), not {us:g} µs",
+            )
 
     def _check_pullup(self, node: Node, volts: float) -> None:
         from firmware_model.electrical import load_opto_data
@@ -568,7 +600,7 @@ class _Loader:
                 allowed=f"{data.pullup_v_min:g} V to {data.pullup_v_max:g} V",
             )
 
-    def line(self, node: Node) -> LineStimulus:
+    def line(self, node: Node, duration_us: float | None = None) -> LineStimulus:
         k = self.r.mapping(node, "line1 stimulus", (), ("edges", "pulses", "voltage"))
         if ("edges" in k) == ("pulses" in k):
             self.ctx.error(node, "line1 stimulus needs exactly one of 'edges' or 'pulses'")
@@ -577,14 +609,35 @@ class _Loader:
         pulses = None
         if "edges" in k:
             nodes = self.r.sequence(k["edges"][1], "edges")
+            if len(nodes) > 2 * MAX_PULSES:
+                self.ctx.error(k["edges"][1], f"at most {2 * MAX_PULSES} edges, not {len(nodes)}")
+                raise Invalid
             qs = [self.quantity(n, "edge time", ("time",)).value for n in nodes]
-            for i in range(1, len(qs)):
-                if qs[i] <= qs[i - 1]:
+            for i, t in enumerate(qs):
+                if t < 0:
+                    self.ctx.error(nodes[i], f"edge time must be >= 0, not {nodes[i].value}")
+                    raise Invalid
+                if i and t <= qs[i - 1]:
                     self.ctx.error(nodes[i], "edge times must increase")
+                    raise Invalid
+                if duration_us is not None and t >= duration_us:
+                    self.ctx.error(
+                        nodes[i],
+                        f"edge at {t:g} µs is at or after the end of the stimulus "
+                        f"(duration {duration_us:g} µs)",
+                    )
                     raise Invalid
             edges = tuple(qs)
         else:
             pulses = self.pulses(k["pulses"][1])
+            last = pulses.start_us + (pulses.count - 1) * pulses.period_us + pulses.width_us
+            if duration_us is not None and last >= duration_us:
+                self.ctx.error(
+                    k["pulses"][1],
+                    f"the last pulse ends at {last:g} µs, at or after the end of the stimulus "
+                    f"(duration {duration_us:g} µs)",
+                )
+                raise Invalid
         high = None
         low, ramp = 0.0, 1.0
         if "voltage" in k:
@@ -597,7 +650,29 @@ class _Loader:
             ramp = rq.value if rq else 1.0
             if high is None:
                 raise Invalid
+            self._check_voltage(v, low, high, ramp)
         return LineStimulus(edges, pulses, high, low, ramp)
+
+    def _check_voltage(self, v: dict, low: float, high: float, ramp: float) -> None:
+        from firmware_model.electrical import load_opto_data
+
+        top = load_opto_data().absolute_max_v
+        for key, volts in (("low", low), ("high", high)):
+            if key in v and not 0 <= volts <= top:
+                self.ctx.error(
+                    v[key][1],
+                    f"line1 voltage {key} {volts:g} V is outside the opto input's range",
+                    allowed=f"0 V to {top:g} V (absolute maximum)",
+                )
+                raise Invalid
+        if low >= high:
+            self.ctx.error(
+                v["high"][1], f"line1 voltage high ({high:g} V) must be above low ({low:g} V)"
+            )
+            raise Invalid
+        if "ramp" in v and ramp <= 0:
+            self.ctx.error(v["ramp"][1], f"ramp must be a time above 0, not {ramp:g} µs")
+            raise Invalid
 
     def pulses(self, node: Node) -> Pulses:
         k = self.r.mapping(node, "pulses", ("width", "period", "count"), ("start",))
@@ -605,6 +680,12 @@ class _Loader:
         width = self.r.optional(k, "width", self.quantity, "width", ("time",))
         period = self.r.optional(k, "period", self.quantity, "period", ("time",))
         count = self.r.optional(k, "count", self.integer, "count", 1)
+        if count is not None and count > MAX_PULSES:
+            self.ctx.error(k["count"][1], f"count must be at most {MAX_PULSES}, not {count}")
+            raise Invalid
+        if start is not None and start.value < 0:
+            self.ctx.error(k["start"][1], f"start must be >= 0, not {k['start'][1].value}")
+            raise Invalid
         if None in (width, period, count):
             raise Invalid
         if not 0 < width.value < period.value:
@@ -660,6 +741,12 @@ class _Loader:
         elif kind == "max_trigger_rate":
             p["search"] = self._range(k0, "search", (1.0, 1e6))
             p["triggers"] = self.r.optional(k0, "triggers", self.integer, "triggers", 2, default=8)
+            if p["triggers"] is not None and p["triggers"] > MAX_TRIGGERS:
+                self.ctx.error(
+                    k0["triggers"][1],
+                    f"triggers must be at most {MAX_TRIGGERS}, not {p['triggers']}",
+                )
+                raise Invalid
         if any(val is None for val in p.values()):
             raise Invalid
         return Measure(kind, p, dimension)

@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from regmap.diagnostics import excerpt
+
 __all__ = [
     "DIMENSION_UNITS",
     "UNITS",
@@ -105,13 +107,24 @@ def to_base(value: float, unit: str, clock_hz: int) -> float:
     return value * u.factor
 
 
-_FUNCS: dict[str, Callable[..., float]] = {
-    "max": max,
-    "min": min,
-    "abs": abs,
-    "ceil": math.ceil,
-    "floor": math.floor,
-    "round": round,
+MAX_EXPRESSION_LENGTH = 500
+"""The longest bound expression, in characters."""
+MAX_EXPRESSION_NODES = 500
+"""The most syntax-tree nodes (operators, operands, calls) in one expression."""
+MAX_EXPRESSION_DEPTH = 32
+"""The deepest nesting of operators and calls in one expression."""
+EXPRESSION_MAX = 1e15
+"""Every number in an expression, and every intermediate result, is at most this in magnitude
+(1e15 µs is 31 years; the map's own numbers are far below)."""
+
+# name: (function, fewest arguments, most arguments)
+_FUNCS: dict[str, tuple[Callable[..., float], int, int]] = {
+    "max": (max, 2, 64),
+    "min": (min, 2, 64),
+    "abs": (abs, 1, 1),
+    "ceil": (math.ceil, 1, 1),
+    "floor": (math.floor, 1, 1),
+    "round": (round, 1, 1),
 }
 _BINOPS: dict[type, Callable[[float, float], float]] = {
     ast.Add: lambda a, b: a + b,
@@ -121,14 +134,50 @@ _BINOPS: dict[type, Callable[[float, float], float]] = {
     ast.FloorDiv: lambda a, b: a // b,
     ast.Mod: lambda a, b: a % b,
 }
+_HELP = "numbers, names, Name[Selector], + - * / // %, max/min/abs/ceil/floor/round"
+
+
+def _shape(tree: ast.AST, text: str) -> None:
+    """Refuse an expression with too many nodes or too deep a nesting, before evaluating it."""
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_EXPRESSION_NODES:
+            raise ExpressionError(f"the expression has more than {MAX_EXPRESSION_NODES} parts")
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(f"the expression nests deeper than {MAX_EXPRESSION_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _finite(value: float, what: str) -> float:
+    value = float(value)
+    if not math.isfinite(value) or abs(value) > EXPRESSION_MAX:
+        raise ExpressionError(f"{what} is out of range (at most {EXPRESSION_MAX:g} in magnitude)")
+    return value
 
 
 def evaluate(text: str, lookup: Callable[[str, str | None], float]) -> float:
-    """Evaluate an arithmetic expression; ``lookup(name, selector)`` resolves names."""
+    """Evaluate an arithmetic expression; ``lookup(name, selector)`` resolves names.
+
+    Every number and every intermediate result is a finite float of at most
+    :data:`EXPRESSION_MAX` in magnitude; anything else is an :class:`ExpressionError`, as are
+    expressions longer, larger or deeper than the limits above.
+    """
+    text = text.strip()
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(text)} characters long, more than {MAX_EXPRESSION_LENGTH}"
+        )
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"'{text}' is not a valid expression ({exc.msg})") from None
+        shown = excerpt(text, 60)
+        raise ExpressionError(f"'{shown}' is not a valid expression ({exc.msg})") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("the expression is too complex to parse") from None
+    _shape(tree, text)
 
     def ev(node: ast.AST) -> float:
         if isinstance(node, ast.Expression):
@@ -136,35 +185,47 @@ def evaluate(text: str, lookup: Callable[[str, str | None], float]) -> float:
         if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
             if isinstance(node.value, bool):
                 raise ExpressionError("booleans are not numbers in an expression")
-            return node.value
+            if isinstance(node.value, int) and node.value.bit_length() > 64:
+                raise ExpressionError(f"the number {excerpt(text_of(node), 40)} is out of range")
+            return _finite(node.value, f"the number {text_of(node)}")
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            left, right = ev(node.left), ev(node.right)
             try:
-                return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+                value = _BINOPS[type(node.op)](left, right)
             except ZeroDivisionError:
-                raise ExpressionError(f"division by zero in '{text}'") from None
+                raise ExpressionError(f"division by zero in '{text_of(node)}'") from None
+            except OverflowError:
+                value = math.inf
+            return _finite(value, f"'{text_of(node)}'")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             v = ev(node.operand)
             return -v if isinstance(node.op, ast.USub) else v
         if isinstance(node, ast.Name):
-            return lookup(node.id, None)
+            return _finite(lookup(node.id, None), f"'{node.id}'")
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.value, ast.Name)
             and isinstance(node.slice, ast.Name)
         ):
-            return lookup(node.value.id, node.slice.id)
+            return _finite(lookup(node.value.id, node.slice.id), f"'{text_of(node)}'")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
-            fn = _FUNCS.get(node.func.id)
-            if fn is None:
-                raise ExpressionError(f"unknown function '{node.func.id}'", name=node.func.id)
-            return fn(*(ev(a) for a in node.args))
-        raise ExpressionError(
-            f"'{ast.unparse(node)}' is not allowed in an expression "
-            "(numbers, names, Name[Selector], + - * / // %, max/min/abs/ceil/floor/round)"
-        )
+            name = node.func.id
+            if name not in _FUNCS:
+                raise ExpressionError(f"unknown function '{name}'", name=name)
+            fn, fewest, most = _FUNCS[name]
+            n = len(node.args)
+            if not fewest <= n <= most or any(isinstance(a, ast.Starred) for a in node.args):
+                want = f"{fewest}" if fewest == most else f"{fewest} to {most}"
+                raise ExpressionError(
+                    f"{name}() takes {want} argument{'s' if most > 1 else ''}, not {n}"
+                )
+            return _finite(fn(*(ev(a) for a in node.args)), f"'{text_of(node)}'")
+        raise ExpressionError(f"'{text_of(node)}' is not allowed in an expression ({_HELP})")
 
-    value = ev(tree)
-    return float(value)
+    def text_of(node: ast.AST) -> str:
+        return excerpt(ast.get_source_segment(text, node) or ast.unparse(node), 60)
+
+    return ev(tree)
 
 
 _TIME_STEPS = ((1e6, "s"), (1e3, "ms"), (1.0, "µs"), (1e-3, "ns"))

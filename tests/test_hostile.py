@@ -1,0 +1,180 @@
+"""Hostile inputs: every class of bad input gets one located error, quickly, never a traceback.
+
+Each fixture in ``tests/data/hostile/`` (``regmap_*``, ``spec_*``, ``scenario_*``) marks the
+offending line with ``# <- error``. The test loads it through its loader and through the CLI:
+a diagnostic must point at that line and match the message; the CLI must exit 1 with it on
+stderr and write nothing. Inputs too large to keep as files are generated.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from camtwin.cli import main
+from firmware_model.scenario import load_scenario
+from regmap import load
+from regmap.diagnostics import EXCERPT, MAX_SHOWN, Diagnostic, DiagnosticsError
+from regmap.model import SourceLoc
+from regmap.yamlsource import MAX_INPUT_BYTES
+from timingspec.spec import load_spec
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+MARK = "# <- error"
+
+CASES = {
+    # register maps: YAML structure and limits
+    "regmap_recursive_alias": r"^alias \*c refers to a node that contains it",
+    "regmap_alias_bomb": r"^the document expands to more than 100000 nodes",
+    "regmap_deep_nesting": r"^nesting deeper than 64 levels$",
+    "regmap_nul": r"^a NUL character is not allowed in YAML$",
+    # sizes and numbers at the edges
+    "regmap_huge_count": r"^count of register GAIN must be at most 256, not 1000000000$",
+    "regmap_many_values": r"^selector ChannelSelector has 300 values, more than 256$",
+    "regmap_huge_clock": r"^clock_hz must be at most 10000000000, not 1000000000000$",
+    "regmap_max_overflow": r"^max of field DELAY\.delay must be 0 or between 1e-12 and 1e\+15 "
+    r"in magnitude, not 1e999$",
+    "regmap_min_tiny": r"^min of field DELAY\.delay must be 0 or between 1e-12 and 1e\+15 "
+    r"in magnitude, not 1e-300$",
+    "regmap_huge_integer": r"^address of register DELAY must be an integer, not '9{39}…' "
+    r"\(more than 40 digits\)$",
+    # locations
+    "regmap_alias_repeated": r"^duplicate register name 'DELAY'",
+    # timing-spec expressions
+    "spec_no_arguments": r"^in bound min: max\(\) takes 2 to 64 arguments, not 0$",
+    "spec_round_arity": r"^in bound min: round\(\) takes 1 argument, not 3$",
+    "spec_overflow": r"^in bound min: the number 1e999 is out of range",
+    "spec_huge_product": r"^in bound min: 'TriggerDelay\[FrameStart\] \* 1e9 \* 1e9' is out of "
+    r"range",
+    "spec_nan": r"^in bound min: the number 1e200 is out of range",
+    "spec_deep_expression": r"^in bound min: the expression nests deeper than 32 levels$",
+    "spec_long_expression": r"^in bound min: the expression is 601 characters long, more than 500$",
+    "spec_recursive_merge": r"^alias \*r refers to a node that contains it",
+    "spec_merge_bomb": r"^the document expands to more than 100000 nodes",
+    # timing-spec stimuli
+    "spec_pulse_count": r"^count must be at most 10000, not 1000000000$",
+    "spec_edge_after_duration": r"^edge at 30000 µs is at or after the end of the stimulus "
+    r"\(duration 20000 µs\)$",
+    "spec_duration_zero": r"^duration must be at least one clock cycle, not 0 µs$",
+    "spec_negative_time": r"^edge time must be >= 0, not -100 us$",
+    "spec_negative_voltage": r"^line1 voltage high -24 V is outside the opto input's range$",
+    "spec_low_above_high": r"^line1 voltage high \(5 V\) must be above low \(20 V\)$",
+    # scenarios
+    "scenario_duration_zero": r"^duration must be at least one clock cycle",
+    "scenario_edge_after_duration": r"^line1 edge at 20000 µs is at or after the end "
+    r"\(duration 10000 µs\)$",
+    "scenario_negative_time": r"^edge time must be a time >= 0 in µs, not -1000",
+    "scenario_pulse_count": r"^count must be at most 10000, not 1000000000$",
+    "scenario_huge_clock": r"^clock_hz must be at most 10000000000, not 1000000000000$",
+    "scenario_huge_time": r"^edge time must be 0 or between 1e-12 and 1e\+15 in magnitude, "
+    r"not 1e300$",
+}
+
+
+def _marked_line(path: Path) -> int:
+    lines = path.read_bytes().decode("utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if MARK in line)
+
+
+def _load(path: Path, camera_map):
+    kind = path.stem.split("_")[0]
+    if kind == "regmap":
+        return load(path)
+    if kind == "spec":
+        return load_spec(path, camera_map)
+    return load_scenario(path, camera_map)
+
+
+def _argv(path: Path, out: Path) -> list[str]:
+    kind = path.stem.split("_")[0]
+    if kind == "regmap":
+        return ["generate", str(path), "-o", str(out)]
+    if kind == "spec":
+        return ["timing", str(path), "-o", str(out), "--no-tables"]
+    return ["model", "--scenario", str(path), "-o", str(out)]
+
+
+def test_every_fixture_has_a_case():
+    assert {p.stem for p in HOSTILE.glob("*.yaml")} == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fixture_is_one_located_error(name, camera_map):
+    path = HOSTILE / f"{name}.yaml"
+    with pytest.raises(DiagnosticsError) as info:
+        _load(path, camera_map)
+    line = _marked_line(path)
+    diags = info.value.diagnostics
+    hits = [d for d in diags if d.loc.line == line and re.search(CASES[name], d.message)]
+    assert hits, f"no diagnostic on line {line} matching {CASES[name]!r}:\n{info.value}"
+    assert hits[0].loc.file == str(path)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_cli_exits_1_with_the_location(name, tmp_path, capsys):
+    path = HOSTILE / f"{name}.yaml"
+    out = tmp_path / "out"
+    rc = main(_argv(path, out))
+    err = capsys.readouterr().err
+    assert rc == 1, err
+    assert f"{path}:{_marked_line(path)}:" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+# -- inputs too large for fixture files ------------------------------------------------------
+
+
+def test_oversized_file_is_refused_at_once(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("# padding\n" * (MAX_INPUT_BYTES // 10 + 1))
+    with pytest.raises(DiagnosticsError) as info:
+        load(path)
+    (d,) = info.value.diagnostics
+    assert (d.loc.line, d.loc.col) == (1, 1)
+    assert re.fullmatch(r"the file is larger than the limit of 1048576 bytes \(1 MiB\)", d.message)
+
+
+def test_error_on_a_long_line_shows_a_short_excerpt(tmp_path):
+    path = tmp_path / "long.yaml"
+    minimal = (Path(__file__).parent / "data" / "regmap" / "minimal.yaml").read_text()
+    path.write_text(minimal.replace("1_000_000", "x" * 500_000))
+    with pytest.raises(DiagnosticsError) as info:
+        load(path)
+    text = str(info.value)
+    assert re.search(r":6:13: error: clock_hz must be an integer, not 'x{20,}…'", text)
+    assert len(text) < 1000
+    source, caret = text.splitlines()[1:3]
+    assert len(source) < EXCERPT + 20
+    assert source[caret.index("^")] == "x"
+
+
+def test_many_errors_render_the_first_few(tmp_path):
+    path = tmp_path / "many.yaml"
+    minimal = (Path(__file__).parent / "data" / "regmap" / "minimal.yaml").read_text()
+    path.write_text(
+        minimal.replace(
+            "  vendor: test\n", "  vendor: test\n" + "".join(f"  bad{i}: 1\n" for i in range(1000))
+        )
+    )
+    with pytest.raises(DiagnosticsError) as info:
+        load(path)
+    text = str(info.value)
+    assert f"... and {1000 - MAX_SHOWN} more errors (the first {MAX_SHOWN} are shown)" in text
+    assert text.endswith("1000 errors found")
+
+
+def test_excerpt_window_keeps_the_caret_under_the_column():
+    line = "a" * 300 + "BAD" + "b" * 300
+    d = Diagnostic(SourceLoc("f.yaml", 1, 301), "bad", length=3, source_line=line)
+    shown, caret = d.render().splitlines()[1:3]
+    col = caret.index("^")
+    assert shown[col : col + 3] == "BAD"
+    assert len(shown) < EXCERPT + 20
+
+
+def test_control_characters_are_not_echoed():
+    d = Diagnostic(SourceLoc("f.yaml", 1, 1), "unknown key '\x1b[31mred'", source_line="\x1b[31m")
+    assert "\x1b" not in d.render()
