@@ -7,6 +7,7 @@ per clock cycle (docs/semantics.md).
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from typing import NamedTuple
 
@@ -23,6 +24,7 @@ from .blocks import (
     Synchroniser,
     TriggerDelayFifo,
 )
+from .imaging import ImageGeometry, Imaging
 
 __all__ = [
     "OUTPUT_PINS",
@@ -31,6 +33,7 @@ __all__ = [
     "CameraModel",
     "Event",
     "FrameCause",
+    "FrameImage",
     "Outputs",
 ]
 
@@ -63,12 +66,28 @@ class Outputs(NamedTuple):
 
 
 class Event(NamedTuple):
-    """Something that happened in a cycle: ``frame_start``, ``overtrigger``, ``trigger_lost``,
-    ``acquisition_done``; ``selector`` is the trigger selector for lost triggers."""
+    """Something that happened in a cycle: ``frame_start``, ``readout_end``, ``overtrigger``,
+    ``trigger_lost``, ``acquisition_done``; ``selector`` is the trigger selector for lost
+    triggers; ``frame`` is the frame-start cycle of the frame a ``readout_end`` belongs to."""
 
     cycle: int
     kind: str
     selector: str = ""
+    frame: int = -1
+
+
+class FrameImage(NamedTuple):
+    """What a frame latched when it started in cycle ``frame`` (docs/semantics.md)."""
+
+    frame: int
+    """Frame-start cycle (the frame's device timestamp)."""
+    readout_end: int
+    """Cycle of its ``readout_end`` event: ``frame + exposure + R(H)``."""
+    exposure: int
+    period: int
+    transfer: int
+    """Cycles its PayloadSize takes on the link (``Tx``)."""
+    geometry: ImageGeometry
 
 
 PIN_TO_TRIGGER_CYCLES = 4
@@ -124,13 +143,16 @@ class _Config:
         "fc_m",
         "fc_q",
         "fc_src",
+        "geometry",
         "inv",
         "line2_output",
         "line_source",
         "n1",
         "n2",
         "period",
+        "readout",
         "resulting_period",
+        "transfer",
         "trig_act",
         "trig_delay",
         "trig_mode",
@@ -181,7 +203,11 @@ class CameraModel:
         self._pins = [0, 0]
         self._pin_changes: list[deque[tuple[int, int]]] = [deque(), deque()]
         self._fifo_causes: list[deque[tuple[str, int, int | None, int]]] = [deque(), deque()]
-        self._readout = rmap.constant("SensorReadoutTime")
+        self.imaging = Imaging(rmap)
+        self.frame_images: dict[int, FrameImage] = {}
+        """The latched image settings of every frame, by frame-start cycle (in order); a
+        consumer may delete the entries of frames it has handled."""
+        self._readouts: list[tuple[int, int]] = []  # heap of (readout_end cycle, frame start)
         self._fc_reset = False
         self._fc_out = 0
         self._cfg_version = -1
@@ -255,7 +281,13 @@ class CameraModel:
         c.acq_mode = _ACQ_MODES.get(e("AcquisitionMode"), 2)
         c.acq_frame_count = g("AcquisitionFrameCount")
         c.exposure = g("ExposureTime")
-        p = max(c.exposure, self._readout)
+        geo = self.imaging.geometry(
+            g("Width"), g("Height"), g("OffsetX"), g("OffsetY"), g("PixelFormat")
+        )
+        c.geometry = geo
+        c.readout = self.imaging.readout(geo.height)
+        c.transfer = self.imaging.transfer(geo.payload_size, g("DeviceLinkThroughputLimit"))
+        p = max(c.exposure, c.readout, c.transfer)
         if g("AcquisitionFrameRateEnable"):
             p = max(p, g("AcquisitionFrameRate"))
         c.period = p
@@ -281,6 +313,9 @@ class CameraModel:
             ("TriggerLostCount", counts[1]),
             ("OvertriggerCount", counts[2]),
             ("ResultingFrameRate", self._cfg.resulting_period),
+            ("PayloadSize", self._cfg.geometry.payload_size),
+            ("SensorWidth", self.imaging.sensor_width),
+            ("SensorHeight", self.imaging.sensor_height),
         ):
             reg, fld = f[name]
             bank.hw_drive(reg.address, fld, v)
@@ -402,11 +437,18 @@ class CameraModel:
         if frame_start:
             exposure_active = 1 if c.exposure else 0
             self.events.append(Event(t, "frame_start"))
+            end = t + c.exposure + c.readout
+            self.frame_images[t] = FrameImage(t, end, c.exposure, c.period, c.transfer, c.geometry)
+            heapq.heappush(self._readouts, (end, t))
             # with FrameStart TriggerMode On a frame only starts on a released trigger
             if c.trig_mode[0] and frame_cause is not None:
                 self.frame_causes.append(FrameCause(t, *frame_cause))
             else:
                 self.frame_causes.append(FrameCause(t, ""))
+        readouts = self._readouts
+        while readouts and readouts[0][0] <= t:
+            end, t0 = heapq.heappop(readouts)
+            self.events.append(Event(end, "readout_end", frame=t0))
         if overtrigger:
             self.events.append(Event(t, "overtrigger"))
         if done:
@@ -468,7 +510,9 @@ class CameraModel:
             return t
         if self.line2_oe.q != o.line2_oe:
             return t
-        wake: int | None = None
+        wake: int | None = self._readouts[0][0] if self._readouts else None
+        if wake is not None and wake <= t:
+            return t
         for i in (0, 1):
             sync = self.sync[i]
             deb = self.debouncer[i]

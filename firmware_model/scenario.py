@@ -7,7 +7,7 @@ Format (all times in µs, converted with ``round(us * clock_hz / 1e6)``)::
     repeat: false                   # camtwin serve: replay writes and inputs every duration
     device:                         # optional: a slower clock, other constants
       clock_hz: 1_000_000
-      constants: {SensorReadoutTime: 1000}
+      constants: {SensorLineTime: 10, SensorReadoutOverhead: 100}
     setup:                          # writes performed before cycle 0, in order
       - {feature: ExposureTime, value: 1000}
       - {feature: TriggerMode, value: "On", selectors: {TriggerSelector: FrameStart}}
@@ -55,9 +55,10 @@ MAX_CYCLES = 2**32
 The event-driven model's cost grows with activity, not with time: an idle stretch costs one
 step whatever its length, each frame about four steps, and each input edge or write a few.
 Inputs and writes are bounded by the file (a pulse train must start its last pulse before the
-end), so the duration matters through free-running frames, one per frame period (at least
-SensorReadoutTime): at the camera's 625 000-cycle readout, 2**32 cycles are at most 6 872
-frames, simulated in about a second at most (0.8 s measured on a loaded 2-core machine). It is
+end), so the duration matters through free-running frames, one per frame period (at least the
+readout time R(H) of the smallest Height, 10 600 + 2 * 600 = 11 800 cycles for the camera):
+2**32 cycles are at most 363 980 frames (6 872 at full height, simulated in 0.8 s on a loaded
+2-core machine; the smallest region of interest takes about 50 times as long). It is
 also the range of the hardware's 32-bit counters (the converter's period counter saturates at
 2**32 - 1). A free-running 1e12 µs scenario (1.25e14 cycles, 2.5e7 frames) would run for tens
 of minutes.

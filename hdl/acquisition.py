@@ -24,13 +24,12 @@ class Acquisition(wiring.Component):
     # registered state and this cycle's released triggers; `done` is high in the last cycle of
     # the last frame's period of a SingleFrame/MultiFrame acquisition.
 
-    def __init__(self, readout: int, mode_field: Field, trigger_mode_field: Field):
-        if not isinstance(readout, int) or not 0 <= readout < 2**32:
-            raise ValueError(f"readout must be an integer in 0..2**32-1, not {readout!r}")
+    # ``image_period`` is max(R(H), Tx) of the current image settings (FrameTiming).
+
+    def __init__(self, mode_field: Field, trigger_mode_field: Field):
         for name, f in (("mode_field", mode_field), ("trigger_mode_field", trigger_mode_field)):
             if not isinstance(f, Field) or not f.enum:
                 raise TypeError(f"{name} must be an enumerated Field, not {f!r}")
-        self._readout = readout
         self._mode = mode_field
         self._trigger_mode = trigger_mode_field
         super().__init__(
@@ -41,6 +40,7 @@ class Acquisition(wiring.Component):
                 "frame_count": In(8),
                 "exposure": In(32),
                 "frame_period": In(32),
+                "image_period": In(32),
                 "rate_enable": In(1),
                 "fs_mode": In(trigger_mode_field.width),
                 "fs_release": In(1),
@@ -72,7 +72,7 @@ class Acquisition(wiring.Component):
         period = Signal(32)
         m.d.comb += period.eq(
             _max(
-                _max(self.exposure, self._readout),
+                _max(self.exposure, self.image_period),
                 Mux(self.rate_enable, self.frame_period, 0),
             )
         )

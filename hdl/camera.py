@@ -10,6 +10,7 @@ from regmap.model import RegisterMap
 
 from .acquisition import Acquisition, Counters
 from .axi import AXI4LiteSignature
+from .frametiming import frame_timing
 from .freqconv import FrequencyConverter
 from .lines import Debouncer, EdgeDetector, LineInput, LineOutput
 from .regbank import RegisterBank
@@ -158,9 +159,24 @@ class Camera(wiring.Component):
             lost.append(fifo.lost)
             modes[name] = ctrl.mode
 
+        # ---- image size, payload, readout and transfer times; sensor size.
+        m.submodules.frame_timing = timing = frame_timing(rmap)
+        image_period = Signal(32)
+        m.d.comb += [
+            timing.width.eq(regs.WIDTH.width),
+            timing.height.eq(regs.HEIGHT.height),
+            timing.pixel_format.eq(regs.PIXEL_FORMAT.format),
+            timing.byte_time.eq(regs.LINK_THROUGHPUT.byte_time),
+            image_period.eq(
+                Mux(timing.readout >= timing.transfer, timing.readout, timing.transfer)
+            ),
+            regs.PAYLOAD_SIZE.size.eq(timing.payload_size),
+            regs.SENSOR_WIDTH.width.eq(rmap.constant("SensorWidth")),
+            regs.SENSOR_HEIGHT.height.eq(rmap.constant("SensorHeight")),
+        ]
+
         # ---- acquisition, frames, acceptance gate.
         m.submodules.acquisition = acq = Acquisition(
-            rmap.constant("SensorReadoutTime"),
             rmap.register("ACQ_CTRL").field("mode"),
             trig.field("mode"),
         )
@@ -172,6 +188,7 @@ class Camera(wiring.Component):
             acq.frame_count.eq(regs.ACQ_FRAME_COUNT.count),
             acq.exposure.eq(regs.EXPOSURE_TIME.time),
             acq.frame_period.eq(regs.ACQ_FRAME_PERIOD.period),
+            acq.image_period.eq(image_period),
             acq.fs_mode.eq(modes["FrameStart"]),
             acq.fs_release.eq(released["FrameStart"]),
             acq.as_mode.eq(modes["AcquisitionStart"]),

@@ -43,7 +43,9 @@ def _header(rmap: RegisterMap) -> str:
         "// one outstanding transaction per channel, SLVERR on unmapped/unaligned addresses",
         "// and on writes to read-only registers. Semantics: docs/semantics.md.",
         f"// TriggerFifoDepth = {rmap.constant('TriggerFifoDepth')}, "
-        f"SensorReadoutTime = {rmap.constant('SensorReadoutTime')} cycles",
+        f"Sensor {rmap.constant('SensorWidth')} x {rmap.constant('SensorHeight')}, "
+        f"readout {rmap.constant('SensorReadoutOverhead')} + "
+        f"{rmap.constant('SensorLineTime')} cycles per line",
         "//",
         "// Ports:",
     ]

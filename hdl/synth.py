@@ -16,6 +16,7 @@ from regmap.model import RegisterMap
 
 from .acquisition import Acquisition, Counters
 from .export import generate_verilog
+from .frametiming import frame_timing
 from .freqconv import FrequencyConverter
 from .lines import Debouncer, EdgeDetector, LineInput, LineOutput
 from .regbank import RegisterBank
@@ -67,10 +68,10 @@ def block_components(rmap: RegisterMap) -> dict[str, wiring.Component]:
             rmap.constant("TriggerFifoDepth"), rmap.register("TRIGGER_DELAY").field("delay").width
         ),
         "acquisition": Acquisition(
-            rmap.constant("SensorReadoutTime"),
             rmap.register("ACQ_CTRL").field("mode"),
             trig.field("mode"),
         ),
+        "frame_timing": frame_timing(rmap),
         "counters": Counters(2),
         "line_output": LineOutput(rmap.register("LINE_CFG").field("source")),
     }

@@ -323,6 +323,8 @@ def _field_values(
                     allowed=f"raw values 0..{f.max_raw}: widen the field or narrow the range",
                 )
                 lo = hi = None
+    if f.inc != 1:
+        _increment(ctx, f, where, at, lo, hi)
     for value in f.reset:
         if value > f.max_raw:
             ctx.error(
@@ -336,12 +338,48 @@ def _field_values(
                 f"reset value {value} of {where} is outside its min/max (raw {lo}..{hi})",
                 allowed=f"{lo}..{hi}",
             )
+        elif f.inc > 1 and f.access.writable and not f.on_grid(value):
+            ctx.error(
+                at("reset"),
+                f"reset value {value} of {where} is not min + k * inc "
+                f"(min {_raw_min(f)}, inc {f.inc})",
+                allowed=f"a value on that grid, such as {_grid_below(f, value)}",
+            )
         elif f.enum and f.enum_name(value) is None:
             ctx.error(
                 at("reset"),
                 f"reset value {value} of {where} is not one of its enum values",
                 allowed=", ".join(f"{e.name}={e.value}" for e in f.enum),
             )
+
+
+def _raw_min(f: Field) -> int:
+    return int(f.min) if f.min is not None else 0
+
+
+def _grid_below(f: Field, value: int) -> int:
+    """The largest ``min + k * inc`` at or below ``value`` (``min`` if below it)."""
+    lo = _raw_min(f)
+    return lo + max(0, (value - lo) // f.inc * f.inc)
+
+
+def _increment(ctx: Context, f: Field, where: str, at, lo: int | None, hi: int | None) -> None:
+    """``inc`` belongs to raw Integer fields, and their max must lie on the min + k*inc grid."""
+    if f.scale.kind != "raw" or f.enum:
+        ctx.error(
+            at("inc"),
+            f"inc of {where} needs a raw integer field, not "
+            + ("an enumeration" if f.enum else f"scale '{f.scale}'"),
+            allowed="inc only on fields with scale 'raw' and no enum (Integer features)",
+        )
+        return
+    top = hi if hi is not None else (f.max_raw if f.min is None else None)
+    if top is not None and not f.on_grid(top):
+        ctx.error(
+            at("max" if f.max is not None else "inc"),
+            f"max {top} of {where} is not min + k * inc (min {_raw_min(f)}, inc {f.inc})",
+            allowed=f"max {_grid_below(f, top)}, or an inc that divides max - min",
+        )
 
 
 _INTERFACE_RULES = {

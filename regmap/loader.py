@@ -47,13 +47,19 @@ MAX_ARRAY_COUNT = 256
 """The most elements of a register array (values of a selector)."""
 MAX_REGISTER_INSTANCES = 16_384
 """The most registers of a map, every array element counted (64 KiB of register space)."""
-_SCALE_RE = re.compile(r"q(\d+)")
+_SCALE_RE = re.compile(r"(period_)?q(\d+)")
 
 _ACCESS_NAMES = tuple(a.value for a in Access)
 _VISIBILITY_NAMES = tuple(v.value for v in Visibility)
 _INTERFACE_NAMES = tuple(i.value for i in Interface)
 
-SCALES = ("raw", "cycles", "period", "q<N> (fixed point with N fractional bits)")
+SCALES = (
+    "raw",
+    "cycles",
+    "period",
+    "q<N> (fixed point with N fractional bits)",
+    "period_q<N> (a rate stored as a fixed-point period with N fractional bits)",
+)
 
 
 class Builder:
@@ -349,8 +355,8 @@ class Builder:
         if text in ("raw", "cycles", "period"):
             return Scale(text)
         m = _SCALE_RE.fullmatch(text)
-        if m and 0 < int(m.group(1)) < 32:
-            return Scale("fixed", int(m.group(1)))
+        if m and 0 < int(m.group(2)) < 32:
+            return Scale("period" if m.group(1) else "fixed", int(m.group(2)))
         self.ctx.error(
             node,
             f"scale must be one of the allowed scales, not '{text}'"
@@ -374,7 +380,7 @@ class Builder:
             node,
             f"field of register {reg}",
             ("name", "bits", "access"),
-            ("reset", "description", "unit", "scale", "min", "max", "enum", "feature"),
+            ("reset", "description", "unit", "scale", "min", "max", "inc", "enum", "feature"),
         )
         if "name" not in k:
             raise Invalid
@@ -391,7 +397,7 @@ class Builder:
         enum = r.optional(k, "enum", self._enum_list, f"enum of {where} values", default=())
         feature = r.optional(k, "feature", self.feature, where)
         loc = self.ctx.loc(k["name"][1])
-        for key in ("reset", "min", "max", "bits", "enum", "feature", "scale"):
+        for key in ("reset", "min", "max", "inc", "bits", "enum", "feature", "scale"):
             if key in k:
                 self.field_locs[(reg, name, key)] = self.ctx.loc(k[key][1])
         limits = {key: r.optional(k, key, r.number, f"{key} of {where}") for key in ("min", "max")}
@@ -414,6 +420,7 @@ class Builder:
             enum,
             feature,
             loc,
+            r.optional(k, "inc", r.integer, f"inc of {where}", 1, default=1),
         )
 
     def feature(self, node: Node, where: str) -> Feature:

@@ -103,6 +103,9 @@ class Scale:
     * ``cycles``: a time in ``unit`` (``us``), stored as clock cycles:
       ``raw = round(us * clock_hz / 1e6)``;
     * ``period``: a rate in Hz stored as a period in clock cycles: ``raw = round(clock_hz / hz)``;
+      with ``frac_bits`` N > 0 (``period_qN``) the period is unsigned fixed point with N
+      fractional bits: ``raw = round(clock_hz * 2**N / rate)`` (e.g. a byte time in q16 cycles
+      per byte for a throughput in bytes per second);
     * ``fixed``: an unsigned fixed-point number with ``frac_bits`` fractional bits.
     """
 
@@ -120,7 +123,7 @@ class Scale:
         if self.kind == "period":
             if value <= 0:
                 raise ValueError(f"rate must be positive, not {value!r}")
-            return round(clock_hz / value)
+            return round(clock_hz * (1 << self.frac_bits) / value)
         if self.kind == "fixed":
             return round(value * (1 << self.frac_bits))
         raise AssertionError(self.kind)
@@ -132,7 +135,7 @@ class Scale:
         if self.kind == "cycles":
             return raw * 1e6 / clock_hz
         if self.kind == "period":
-            return math.inf if raw == 0 else clock_hz / raw
+            return math.inf if raw == 0 else clock_hz * (1 << self.frac_bits) / raw
         if self.kind == "fixed":
             return raw / (1 << self.frac_bits)
         raise AssertionError(self.kind)
@@ -143,7 +146,11 @@ class Scale:
         return (a, b) if a <= b else (b, a)
 
     def __str__(self) -> str:
-        return f"q{self.frac_bits}" if self.kind == "fixed" else self.kind
+        if self.kind == "fixed":
+            return f"q{self.frac_bits}"
+        if self.kind == "period" and self.frac_bits:
+            return f"period_q{self.frac_bits}"
+        return self.kind
 
 
 @dataclass(frozen=True)
@@ -184,6 +191,8 @@ class Field:
     enum: tuple[EnumValue, ...] = ()
     feature: Feature | None = None
     loc: SourceLoc | None = field(default=None, compare=False, repr=False)
+    inc: int = 1
+    """Raw increment of an Integer feature: legal values are ``min + k * inc``."""
 
     @property
     def width(self) -> int:
@@ -197,6 +206,11 @@ class Field:
     @property
     def max_raw(self) -> int:
         return (1 << self.width) - 1
+
+    def on_grid(self, raw: int) -> bool:
+        """``raw`` is ``min + k * inc`` for an integer ``k`` (always true with ``inc`` 1)."""
+        lo = int(self.min) if self.min is not None else 0
+        return (raw - lo) % self.inc == 0
 
     def reset_for(self, index: int = 0) -> int:
         return self.reset[index] if len(self.reset) > 1 else self.reset[0]
@@ -391,9 +405,11 @@ class RegisterMap:
     def with_device(self, **changes: object) -> RegisterMap:
         """A copy with device settings changed, e.g. a slow clock or short readout for tests.
 
-        ``constants`` may be given as a mapping of name to new integer value.
+        ``constants`` may be given as a mapping of name to new integer value, and ``resets`` as
+        a mapping of feature name to new raw reset value (one value for every array element).
         """
         constants = changes.pop("constants", None)
+        resets = changes.pop("resets", None)
         device = replace(self.device, **changes)  # type: ignore[arg-type]
         if constants:
             merged = dict(device.constants)
@@ -402,4 +418,21 @@ class RegisterMap:
                     raise KeyError(f"no constant named {name!r}")
                 merged[name] = replace(merged[name], value=int(value))
             device = replace(device, constants=MappingProxyType(merged))
-        return replace(self, device=device)
+        registers = self.registers
+        if resets:
+            registers = tuple(_with_resets(reg, resets) for reg in registers)  # type: ignore[arg-type]
+            unknown = set(resets) - set(self.features)  # type: ignore[arg-type]
+            if unknown:
+                raise KeyError(f"no feature named {sorted(unknown)[0]!r}")
+        return replace(self, device=device, registers=registers)
+
+
+def _with_resets(reg: Register, resets: Mapping[str, int]) -> Register:
+    """``reg`` with the reset values of the features named in ``resets`` replaced."""
+    fields = tuple(
+        replace(f, reset=(int(resets[f.feature.name]),))
+        if f.feature is not None and f.feature.name in resets
+        else f
+        for f in reg.fields
+    )
+    return replace(reg, fields=fields)

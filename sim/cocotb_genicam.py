@@ -38,6 +38,7 @@ from .genicam_plan import (
     rw_features,
     values_to_write,
 )
+from .scenario import reset_image_period
 from .scoreboard import first_mismatch, format_edges
 from .testbench import CameraTB, start_tb
 
@@ -287,7 +288,7 @@ async def genicam_hand_derived_registers(dut):
         assert h.word(0x10110) == 0x30
         assert h.word(0x10100) == 0x11
         # ResultingFrameRate = clock / max(E, R, F if enabled), computed by the gateware.
-        readout = h.rmap.constant("SensorReadoutTime")
+        readout = reset_image_period(h.rmap)
         for exposure_us, enable in ((10.0, False), (10.0, True), (20_000.0, False)):
             h.node("ExposureTime").value = exposure_us
             h.node("AcquisitionFrameRateEnable").value = enable
@@ -422,7 +423,7 @@ async def genicam_software_trigger_acquisition(dut):
     """TriggerMode On, Software, AcquisitionStart, TriggerSoftware -> frame_start; counters."""
 
     def body(h: GenApiHost) -> None:
-        clock, readout = h.clock, h.rmap.constant("SensorReadoutTime")
+        clock, readout = h.clock, reset_image_period(h.rmap)
         cyc = lambda us: round(us * clock / 1_000_000)  # noqa: E731
         n = h.node
         n("ExposureTime").value = 10.0
@@ -523,7 +524,7 @@ async def genicam_acquisition_start_trigger_and_single_frame(dut):
     """AcquisitionStart selector's TriggerSoftware starts the acquisition; SingleFrame is done."""
 
     def body(h: GenApiHost) -> None:
-        readout = h.rmap.constant("SensorReadoutTime")
+        readout = reset_image_period(h.rmap)
         n = h.node
         n("ExposureTime").value = 10.0
         period = max(round(10 * h.clock / 1e6), readout)

@@ -271,7 +271,8 @@ async def run_scenario(tb: CameraTB, sc: Scenario, mode: str | None = None) -> C
         "events": sum(len(v) for v in rtl.values()),
         "t0_ns": tb.t0 * tb.period_ns / tb.period_steps,
         "device": f"{tb.rmap.device.name}: clock {tb.rmap.clock_hz} Hz, "
-        f"SensorReadoutTime {tb.rmap.constant('SensorReadoutTime')}, "
+        f"readout {tb.rmap.constant('SensorReadoutOverhead')} + "
+        f"{tb.rmap.constant('SensorLineTime')} per line, "
         f"TriggerFifoDepth {tb.rmap.constant('TriggerFifoDepth')}",
     }
     tb.record_coverage(lambda cov: cov.sample(sc, res))

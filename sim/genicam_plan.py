@@ -3,7 +3,8 @@
 Shared by the GenApi tests against a register store (``tests/test_genicam.py``) and against the
 RTL (:mod:`sim.cocotb_genicam`). The conversions follow docs/spec/SEMANTICS.md, "Units and
 registers": cycles = round(us * clock_hz / 1e6), period = round(clock_hz / Hz),
-qN = round(x * 2**N), enum entries by value, booleans as 0/1.
+qN = round(x * 2**N), enum entries by value, booleans as 0/1; period_qN (docs/semantics.md,
+a byte time) = round(clock_hz * 2**N / rate).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def event_features(rmap: RegisterMap) -> list[str]:
 
 # -- which values ---------------------------------------------------------------------------
 def values_to_write(f: Field) -> list:
-    """Values to write: every enum entry, True/False, or min, max and a middle value."""
+    """Values to write: every enum entry, True/False, or min, max and a middle value (for an
+    Integer, the middle value on its ``min + k * inc`` grid)."""
     if f.enum:
         return [e.name for e in f.enum]
     if f.feature.interface is Interface.BOOLEAN:
@@ -55,7 +57,8 @@ def values_to_write(f: Field) -> list:
     lo = f.min if f.min is not None else 0
     hi = f.max if f.max is not None else (1 << f.width) - 1
     if f.feature.interface is Interface.INTEGER:
-        return [int(lo), int(hi), (int(lo) + int(hi)) // 2]
+        mid = int(lo) + (int(hi) - int(lo)) // 2 // f.inc * f.inc
+        return [int(lo), int(hi), mid]
     return [lo, hi, (lo + hi) / 2]
 
 
@@ -70,7 +73,7 @@ def hand_raw(clock: int, f: Field, value) -> int:
     if kind == "cycles":
         return round(value * clock / 1_000_000)
     if kind == "period":
-        return round(clock / value)
+        return round(clock * 2**f.scale.frac_bits / value)
     if kind == "fixed":
         return round(value * 2**f.scale.frac_bits)
     return int(value)
@@ -86,7 +89,7 @@ def raw_to_value(clock: int, f: Field, raw: int):
     if kind == "cycles":
         return raw * 1_000_000 / clock
     if kind == "period":
-        return clock / raw
+        return clock * 2**f.scale.frac_bits / raw
     if kind == "fixed":
         return raw / 2**f.scale.frac_bits
     return raw

@@ -36,8 +36,20 @@ __all__ = [
 
 
 def slow_overrides() -> dict:
-    """Device overrides of the slow-clock test map (1 MHz, 50-cycle readout, 4-deep FIFOs)."""
-    return {"clock_hz": 1_000_000, "constants": {"SensorReadoutTime": 50, "TriggerFifoDepth": 4}}
+    """Device overrides of the slow-clock test map: 1 MHz, 4-deep FIFOs, a 64 x 8 sensor read
+    out in 10 + 8 * 5 = 50 cycles at full height, and a link of 16 bytes per cycle (byte time
+    4096 / 2**16), so that the full 512-byte Mono8 image takes 32 cycles to transfer."""
+    return {
+        "clock_hz": 1_000_000,
+        "constants": {
+            "TriggerFifoDepth": 4,
+            "SensorWidth": 64,
+            "SensorHeight": 8,
+            "SensorLineTime": 5,
+            "SensorReadoutOverhead": 10,
+        },
+        "resets": {"DeviceLinkThroughputLimit": 4096},
+    }
 
 
 def apply_overrides(rmap: RegisterMap, overrides: dict | None) -> RegisterMap:

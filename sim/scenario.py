@@ -105,6 +105,18 @@ def _mixed_train(rng: random.Random, start: int, end: int, n: int) -> Edges:
     return out
 
 
+def reset_image_period(rmap: RegisterMap) -> int:
+    """``max(R(H), Tx)`` at reset (full sensor, Mono8), from the map's constants and resets.
+
+    Written out here from docs/semantics.md, apart from both models, for expectations.
+    """
+    c = rmap.constant
+    readout = c("SensorReadoutOverhead") + c("SensorHeight") * c("SensorLineTime")
+    payload = c("SensorWidth") * c("SensorHeight")  # Mono8 at reset, Width/Height clamped
+    byte_time = rmap.feature("DeviceLinkThroughputLimit")[1].reset[0]
+    return max(readout, -(-payload * byte_time // 2**16))
+
+
 def random_scenario(
     rmap: RegisterMap, seed: int, cycles: int = 4000, dense: bool | None = None
 ) -> Scenario:
@@ -116,7 +128,7 @@ def random_scenario(
     if dense is None:
         dense = seed % 2 == 1
     ops: list[Op] = []
-    readout = rmap.constant("SensorReadoutTime")
+    readout = reset_image_period(rmap)
     t = 1
 
     def at(delta: int) -> int:

@@ -16,7 +16,9 @@ from firmware_model.results import RESULT_FILES, summarise, write_results
 from firmware_model.scenario import loads_scenario
 
 HEAD = """
-device: {clock_hz: 1_000_000, constants: {SensorReadoutTime: 50}}
+device:
+  clock_hz: 1_000_000
+  constants: {SensorLineTime: 5, SensorReadoutOverhead: 40, SensorWidth: 16, SensorHeight: 2}
 """
 FS = "selectors: {TriggerSelector: FrameStart}"
 

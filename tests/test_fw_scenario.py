@@ -51,7 +51,9 @@ def test_examples_event_equals_cycle_mode_on_short_window(camera_map):
 
 SCENARIO_OK = """
 duration: 300
-device: {clock_hz: 1_000_000, constants: {SensorReadoutTime: 50}}
+device:
+  clock_hz: 1_000_000
+  constants: {SensorLineTime: 5, SensorReadoutOverhead: 40, SensorWidth: 16, SensorHeight: 2}
 setup:
   - {feature: ExposureTime, value: 20}
   - {feature: TriggerMode, value: On, selectors: {TriggerSelector: FrameStart}}

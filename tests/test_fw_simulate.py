@@ -9,7 +9,18 @@ from hypothesis import strategies as st
 
 from firmware_model import simulate
 
-TINY = {"clock_hz": 1_000_000, "constants": {"SensorReadoutTime": 12, "TriggerFifoDepth": 2}}
+TINY = {
+    "clock_hz": 1_000_000,
+    "constants": {
+        "TriggerFifoDepth": 2,
+        "SensorWidth": 16,
+        "SensorHeight": 2,
+        "SensorLineTime": 1,
+        "SensorReadoutOverhead": 10,
+    },
+    # 16 x 2 Mono8 at a quarter cycle per byte: Tx = 8 cycles, below R = 10 + 2 * 1 = 12
+    "resets": {"DeviceLinkThroughputLimit": 16384},
+}
 
 
 @pytest.fixture(scope="module")

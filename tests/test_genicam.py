@@ -443,7 +443,7 @@ def _check_read_back(rmap: RegisterMap, f: Field, got, value) -> None:
         # Converters round to the nearest tick: allow one raw step of the physical value.
         step = {
             "cycles": 1e6 / rmap.device.clock_hz,
-            "period": value * value / rmap.device.clock_hz,
+            "period": value * value / (rmap.device.clock_hz << f.scale.frac_bits),
             "fixed": 2.0**-f.scale.frac_bits,
         }[f.scale.kind]
         assert got == pytest.approx(value, abs=step)
@@ -703,7 +703,15 @@ def test_commands_never_disturb_sibling_fields(camera):
 
 def test_locked_features_are_read_only_while_tl_params_locked(camera):
     locked = [n for n, (_, f) in camera.rmap.features.items() if f.feature.locked]
-    assert set(locked) == {"AcquisitionMode", "AcquisitionFrameCount", "TriggerSource", "LineMode"}
+    assert set(locked) == {
+        "AcquisitionMode",
+        "AcquisitionFrameCount",
+        "TriggerSource",
+        "LineMode",
+        "Width",
+        "Height",
+        "PixelFormat",
+    }
     camera.node("TLParamsLocked").value = 1
     for name in locked:
         assert camera.node(name).node.get_access_mode() == RO, name

@@ -260,9 +260,8 @@ def test_trigger_delay_no_overtaking():
 
 
 # ------------------------------------------------------------------ acquisition, counters, outputs
-def _acq_dut(camera_map, readout):
+def _acq_dut(camera_map):
     return Acquisition(
-        readout,
         camera_map.register("ACQ_CTRL").field("mode"),
         camera_map.register("TRIGGER_CTRL").field("mode"),
     )
@@ -271,9 +270,8 @@ def _acq_dut(camera_map, readout):
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_acquisition_matches_model(camera_map, seed):
     rng = random.Random(seed)
-    readout = 6
     cycles = 3000
-    dut = _acq_dut(camera_map, readout)
+    dut = _acq_dut(camera_map)
     model = fw.Acquisition()
     stim = []
     cfg = {}
@@ -284,6 +282,7 @@ def test_acquisition_matches_model(camera_map, seed):
                 "frame_count": rng.randrange(0, 4),
                 "exposure": rng.randrange(1, 12),
                 "frame_period": rng.randrange(1, 15),
+                "image_period": rng.randrange(0, 10),
                 "rate_enable": rng.randrange(2),
                 "fs_mode": rng.randrange(2),
                 "as_mode": rng.randrange(2),
@@ -303,7 +302,7 @@ def test_acquisition_matches_model(camera_map, seed):
 
     def check(t, get):
         s = stim[t]
-        period = max(s["exposure"], readout)
+        period = max(s["exposure"], s["image_period"])
         if s["rate_enable"]:
             period = max(period, s["frame_period"])
         exposure_active = model.exposure_active(t)
@@ -352,7 +351,7 @@ def test_acquisition_matches_model(camera_map, seed):
 
 def test_acquisition_free_run_and_stop(camera_map):
     """Free run: first frame in the first active cycle, then every P; stop ends at t0 + P."""
-    dut = _acq_dut(camera_map, 10)
+    dut = _acq_dut(camera_map)
     start_at, stop_at = 2, 25
     got = []
     simulate(
@@ -361,6 +360,7 @@ def test_acquisition_free_run_and_stop(camera_map):
         lambda t: {
             "mode": 2,
             "exposure": 4,
+            "image_period": 10,
             "start": int(t == start_at),
             "stop": int(t == stop_at),
         },

@@ -13,6 +13,7 @@ from hdl.axi import CHANNELS, RESP_OKAY, RESP_SLVERR
 from hdl.camera import AXI_PREFIX, Camera
 from hdl.export import port_table
 from hdl.testing import AXI4LiteManager, flat_bus
+from sim.scenario import reset_image_period
 
 AXI_MEMBERS = [name for members in CHANNELS.values() for name in members]
 
@@ -189,7 +190,7 @@ def test_free_run_and_stop(slow_camera_map):
     """FrameStart trigger Off: frames every P = max(E, R) cycles; AcquisitionStop ends at t0+P."""
     rmap = slow_camera_map
     h = Harness(rmap)
-    r = rmap.constant("SensorReadoutTime")
+    r = reset_image_period(rmap)
     marks = {}
 
     async def bench(ctx, mgr):
@@ -215,7 +216,7 @@ def test_free_run_and_stop(slow_camera_map):
 def test_single_frame_done_event(slow_camera_map):
     rmap = slow_camera_map
     h = Harness(rmap)
-    r = rmap.constant("SensorReadoutTime")
+    r = reset_image_period(rmap)
     done_bit = rmap.register("EVENT_STATUS").field("acquisition_done").mask
 
     async def bench(ctx, mgr):

@@ -241,6 +241,28 @@ CASES = [
         0,
     ),
     ("bad_bits", "8-9", r"^bits of field CTRL.go must be a bit range, not '8-9'$", r"msb:lsb", 0),
+    (
+        "inc_not_raw",
+        "10",
+        r"^inc of DELAY.delay needs a raw integer field, not scale 'cycles'$",
+        r"scale 'raw' and no enum",
+        0,
+    ),
+    (
+        "inc_max_off_grid",
+        "250",
+        r"^max 250 of GAIN.gain is not min \+ k \* inc \(min 16, inc 16\)$",
+        r"^max 240, or an inc that divides max - min$",
+        0,
+    ),
+    (
+        "inc_reset_off_grid",
+        "[16, 40]",
+        r"^reset value 40 of GAIN.gain is not min \+ k \* inc \(min 16, inc 16\)$",
+        r"such as 32$",
+        0,
+    ),
+    ("inc_not_positive", "0", r"^inc of field GAIN.gain must be at least 1, not 0$", None, 0),
     ("not_a_mapping", "- device", r"^the register map must be a mapping, not a list$", None, 0),
 ]
 

@@ -20,7 +20,11 @@ int main(void) {
     printf("%u\n", (unsigned)CAMERA_ACQ_FRAME_PERIOD_PERIOD_FROM_HZ(2048.0));
     printf("%u\n", (unsigned)CAMERA_TRIGGER_CTRL_SOURCE_SET(0xFFFFFFFFu, 2u));
     printf("%u\n", (unsigned)CAMERA_LINE_CFG_RESET);
-    printf("%u\n", (unsigned)CAMERA_SENSOR_READOUT_TIME);
+    printf("%u\n", (unsigned)CAMERA_SENSOR_LINE_TIME);
+    printf("%u\n", (unsigned)CAMERA_LINK_THROUGHPUT_BYTE_TIME_FROM_BPS(125000000.0));
+    printf("%u\n", (unsigned)CAMERA_LINK_THROUGHPUT_BYTE_TIME_TO_BPS(8192000u));
+    printf("%u\n", (unsigned)CAMERA_LINK_THROUGHPUT_BYTE_TIME_TO_BPS(0u));
+    printf("%u\n", (unsigned)CAMERA_WIDTH_RESET);
     return 0;
 }
 """
@@ -62,7 +66,11 @@ def test_c_header_compiles_and_matches_the_map(camera_map, tmp_path):
         61_035,  # round(125e6 / 2048)
         0xFFFF_FFAF,  # source field (bits 6:4) replaced by 2
         0x1,  # Line0: LineMode = Output (1), everything else 0
-        625_000,
+        600,  # SensorLineTime
+        65_536,  # 1 Gb/s = 125e6 B/s at 125 MHz: 1 cycle per byte, 2**16 in q16
+        1_000_000,  # 125 cycles per byte (8_192_000 / 2**16) is 1e6 B/s
+        0,  # byte time 0 (no limit) converts to 0, not a division by zero
+        1280,  # WIDTH reset
     ]
 
 

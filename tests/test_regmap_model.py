@@ -94,6 +94,9 @@ def test_per_element_reset(camera_map):
         (Scale("cycles"), 1500.0, 187_500),
         (Scale("period"), 2048.0, 61_035),  # 125e6 / 2048 = 61035.16
         (Scale("fixed", 8), 1.5, 384),
+        # 1 Gb/s as a q16 byte time at 125 MHz: 125e6 * 2**16 / 125e6 = 65536 (1 cycle/byte)
+        (Scale("period", 16), 125_000_000.0, 65_536),
+        (Scale("period", 16), 1_000_000.0, 8_192_000),  # 125 cycles/byte = 8_192_000 / 2**16
         (Scale("raw"), 7, 7),
     ],
 )
@@ -103,19 +106,45 @@ def test_scale_conversions(scale, value, raw):
     assert back == pytest.approx(value, rel=1e-4)
 
 
+def test_period_q_scale_is_named_and_shown_as_a_rate(camera_map):
+    _, f = camera_map.feature("DeviceLinkThroughputLimit")
+    assert (str(f.scale), f.scale.kind, f.scale.frac_bits) == ("period_q16", "period", 16)
+    assert f.scale.from_raw(0, 125_000_000) == float("inf")
+    # 1.024e9 B/s is 125e6 * 2**16 / 1.024e9 = 8000 (exact, also 64 at 1 MHz);
+    # 1e6 B/s is 125 cycles/byte = 8_192_000
+    assert f.raw_limits(camera_map.clock_hz) == (8000, 8_192_000)
+
+
+def test_field_increment_grid(camera_map):
+    _, width = camera_map.feature("Width")
+    _, height = camera_map.feature("Height")
+    assert (width.inc, height.inc, camera_map.feature("ExposureTime")[1].inc) == (16, 2, 1)
+    assert width.on_grid(32) and not width.on_grid(40)
+    assert height.on_grid(2) and not height.on_grid(3)
+
+
 def test_with_device_overrides_clock_and_constants(camera_map):
-    slow = camera_map.with_device(clock_hz=1_000_000, constants={"SensorReadoutTime": 50})
-    assert (slow.clock_hz, slow.constant("SensorReadoutTime")) == (1_000_000, 50)
-    assert camera_map.constant("SensorReadoutTime") == 625_000  # the original is untouched
+    slow = camera_map.with_device(clock_hz=1_000_000, constants={"SensorLineTime": 5})
+    assert (slow.clock_hz, slow.constant("SensorLineTime")) == (1_000_000, 5)
+    assert camera_map.constant("SensorLineTime") == 600  # the original is untouched
     with pytest.raises(KeyError, match="no constant named 'Nope'"):
         camera_map.with_device(constants={"Nope": 1})
+
+
+def test_with_device_overrides_feature_resets(camera_map):
+    fast = camera_map.with_device(resets={"DeviceLinkThroughputLimit": 4096})
+    assert fast.feature("DeviceLinkThroughputLimit")[1].reset == (4096,)
+    assert fast.register("LINK_THROUGHPUT").reset_value() == 4096
+    assert camera_map.feature("DeviceLinkThroughputLimit")[1].reset == (65_536,)
+    with pytest.raises(KeyError, match="no feature named 'Nope'"):
+        camera_map.with_device(resets={"Nope": 1})
 
 
 def test_model_is_immutable(camera_map):
     with pytest.raises(dataclasses.FrozenInstanceError):
         camera_map.registers[0].address = 0  # type: ignore[misc]
     with pytest.raises(TypeError):
-        camera_map.device.constants["SensorReadoutTime"] = None  # type: ignore[index]
+        camera_map.device.constants["SensorLineTime"] = None  # type: ignore[index]
 
 
 def test_unknown_lookups_raise_key_error(camera_map):

@@ -348,12 +348,16 @@ def test_bundled_spec_loads(camera_map: RegisterMap) -> None:
 @pytest.mark.parametrize(
     ("config", "hz"),
     [
-        ("ExposureTime: 100 us", 200.0),  # P = readout 625000 cycles = 5 ms
-        ("ExposureTime: 10 ms", 100.0),  # P = exposure 1.25e6 cycles
+        # at 512 MB/s the full Mono8 image transfers in 320 000 cycles
+        ("{ExposureTime: 100 us, DeviceLinkThroughputLimit: 512000000}", 200.0),  # R = 625000
+        ("{ExposureTime: 10 ms, DeviceLinkThroughputLimit: 512000000}", 100.0),  # E = 1.25e6
         (
             "{ExposureTime: 100 us, AcquisitionFrameRateEnable: true, AcquisitionFrameRate: 50 Hz}",
             50.0,
         ),  # P = the 2.5e6-cycle limit
+        # the default 1 Gb/s link: Tx = 1280 * 1024 cycles; 125e6 / 1 310 720 = 95.367... Hz
+        ("ExposureTime: 100 us", 95.367431640625),
+        ("{ExposureTime: 100 us, PixelFormat: Mono12, Height: 512}", 95.367431640625),
     ],
 )
 def test_read_only_feature_in_a_bound_is_read_from_the_model(

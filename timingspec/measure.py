@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from firmware_model.electrical import line0_waveform, line1_logic_from_points
+from firmware_model.imaging import Imaging
 from regmap import RegisterMap
 
 from .engine import Backend, Scenario, SimResult, config_writes, run_model
@@ -81,6 +82,7 @@ class _Ctx:
         self.req = req
         self.backend = backend
         self.hz = rmap.clock_hz
+        self.imaging = Imaging(rmap)
         self.writes, self.regs = config_writes(
             rmap, _raw_settings(req.config), req.stimulus.acquisition
         )
@@ -103,7 +105,16 @@ class _Ctx:
 
     def frame_period(self) -> int:
         """The frame period P (cycles) of the configuration."""
-        p = max(self.raw("ExposureTime"), self.rmap.constant("SensorReadoutTime"))
+        img = self.imaging
+        geo = img.geometry(
+            self.raw("Width"),
+            self.raw("Height"),
+            self.raw("OffsetX"),
+            self.raw("OffsetY"),
+            self.raw("PixelFormat"),
+        )
+        tx = img.transfer(geo.payload_size, self.raw("DeviceLinkThroughputLimit"))
+        p = max(self.raw("ExposureTime"), img.readout(geo.height), tx)
         if self.raw("AcquisitionFrameRateEnable"):
             p = max(p, self.raw("AcquisitionFrameRate"))
         return p

@@ -246,7 +246,9 @@ def _grid_spec(debounce: Sequence[float], delay: Sequence[float]) -> str:
                                 "pulses": {
                                     "start": "100 us",
                                     "width": "2 ms",
-                                    "period": "10 ms",
+                                    # above the 10.49 ms frame period at reset (full-size
+                                    # Mono8 on the 1 Gb/s link): every pulse starts a frame
+                                    "period": "20 ms",
                                     "count": 8,
                                 }
                             },
@@ -272,7 +274,7 @@ def _opto_spec(volts: Sequence[float]) -> str:
             },
             "stimulus": {
                 "line1": {
-                    "pulses": {"start": "100 us", "width": "10 us", "period": "10 ms", "count": 3}
+                    "pulses": {"start": "100 us", "width": "10 us", "period": "20 ms", "count": 3}
                 },
                 "line0_pullup": f"{v:g} V",
             },
@@ -487,6 +489,7 @@ def _row(r: Result, run: Run, png: bytes | None = None) -> dict[str, Any]:
     return {
         "name": r.name,
         "title": req.title,
+        "description": req.description,
         "source": req.source,
         "status": "PASS" if r.passed else "FAIL",
         "passed": r.passed,
@@ -515,6 +518,7 @@ def _json(run: Run) -> dict[str, Any]:
             {
                 "name": r.name,
                 "title": req.title,
+                "description": req.description,
                 "source": req.source,
                 "passed": r.passed,
                 "measure": {

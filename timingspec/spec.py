@@ -216,6 +216,8 @@ class Requirement:
     measure: Measure
     bound: Bound
     loc: SourceLoc | None = None
+    description: str = ""
+    """How the bound was derived (e.g. the hand arithmetic), shown in the reports."""
 
 
 @dataclass(frozen=True)
@@ -408,7 +410,7 @@ class _Loader:
             node,
             "requirement",
             ("name", "measure", "bound"),
-            ("title", "source", "config", "stimulus"),
+            ("title", "description", "source", "config", "stimulus"),
         )
         if "name" not in k:
             raise Invalid
@@ -444,6 +446,7 @@ class _Loader:
             measure,
             bound,
             loc,
+            self.r.optional(k, "description", self.r.string, "description", default=""),
         )
 
     # -- configuration -------------------------------------------------------------------

@@ -504,7 +504,7 @@ class _Builder:
             lo, hi = f.raw_limits(self.rmap.clock_hz)
             self._text(el, "Min", lo)
             self._text(el, "Max", hi)
-            self._text(el, "Inc", 1)
+            self._text(el, "Inc", f.inc)
             if f.unit:
                 self._text(el, "Unit", f.unit)
         elif kind is Interface.FLOAT:

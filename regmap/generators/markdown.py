@@ -14,6 +14,8 @@ def _range(f: Field, clock_hz: int) -> str:
     unit = f" {f.unit}" if f.unit else ""
     lo, hi = f.raw_limits(clock_hz)
     text = f"{f.min:g} – {f.max:g}{unit}"
+    if f.inc != 1:
+        text += f", in steps of {f.inc}"
     return text if f.scale.kind == "raw" else f"{text} (raw {lo} – {hi}, {f.scale})"
 
 
