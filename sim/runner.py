@@ -38,7 +38,11 @@ __all__ = [
 def slow_overrides() -> dict:
     """Device overrides of the slow-clock test map: 1 MHz, 4-deep FIFOs, a 64 x 8 sensor read
     out in 10 + 8 * 5 = 50 cycles at full height, and a link of 16 bytes per cycle (byte time
-    4096 / 2**16), so that the full 512-byte Mono8 image takes 32 cycles to transfer."""
+    4096 / 2**16), so that the full 512-byte Mono8 image takes 32 cycles to transfer.
+
+    The read-only fields' resets are what the hardware drives after reset (as in the map):
+    the 64 x 8 sensor, PayloadSize 64 * 8 = 512 and the frame period max(E, 50, 32) of the
+    reset exposure E = 1 250 000 cycles."""
     return {
         "clock_hz": 1_000_000,
         "constants": {
@@ -48,7 +52,13 @@ def slow_overrides() -> dict:
             "SensorLineTime": 5,
             "SensorReadoutOverhead": 10,
         },
-        "resets": {"DeviceLinkThroughputLimit": 4096},
+        "resets": {
+            "DeviceLinkThroughputLimit": 4096,
+            "SensorWidth": 64,
+            "SensorHeight": 8,
+            "PayloadSize": 512,
+            "ResultingFrameRate": 1_250_000,
+        },
     }
 
 

@@ -63,6 +63,9 @@ def _triggered(rmap: RegisterMap, **extra: int) -> list[tuple[str, str | None, i
         ("TriggerMode", "FrameStart", enum("TriggerMode", "On")),
         ("TriggerSource", "FrameStart", enum("TriggerSource", "Line1")),
         ("ExposureTime", None, 100 * US),
+        # 512 MB/s (byte time 16 000): the full Mono8 image transfers in 320 000 cycles, within
+        # the 625 000-cycle readout, so triggers 5 ms apart all start frames
+        ("DeviceLinkThroughputLimit", None, 16_000),
         *((k, "Line1" if k == "LineDebouncerTime" else "FrameStart", v) for k, v in extra.items()),
     ]
 
