@@ -1300,7 +1300,11 @@ def test_other_namespaces_have_no_bootstrap_features(camera_map, schema):
     assert [str(e) for e in schema.iter_errors(xml)] == []
     names = {el.get("Name") for el in ET.fromstring(xml)}
     assert not names & set(GEV_FEATURES)
-    assert "DeviceControl" not in names
+    # the map's own DeviceControl category holds only the map's feature
+    root = ET.fromstring(xml)
+    ns = {"g": root.tag[1:].split("}")[0]}
+    dc = root.find("g:Category[@Name='DeviceControl']", ns)
+    assert [e.text for e in dc.findall("g:pFeature", ns)] == ["DeviceLinkThroughputLimit"]
     assert "TLParamsLocked" in names  # the camera has locked features
 
 
