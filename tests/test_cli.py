@@ -116,9 +116,9 @@ def test_generate_to_an_unwritable_place_is_one_line(tmp_path):
     blocker.write_text("x")
     proc = run("generate", "--only", "header", "-o", str(blocker / "sub"))
     assert proc.returncode == 2
-    assert (
-        proc.stderr
-        == f"camtwin generate: error: cannot write to '{blocker / 'sub'}': Not a directory\n"
+    assert proc.stderr == (
+        f"camtwin generate: error: cannot create output directory '{blocker / 'sub'}': "
+        "Not a directory\n"
     )
 
 

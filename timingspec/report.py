@@ -617,6 +617,10 @@ def _environment(autoescape: bool) -> Environment:
     )
 
 
+REPORT_FILES = ("report.html", "report.md", "results.json", "diagrams")
+"""What :func:`write_reports` writes into its directory (``diagrams/`` holds PNGs)."""
+
+
 def write_reports(run: Run, out_dir: Path) -> list[Path]:
     """Write ``report.html``, ``report.md`` and ``results.json`` into ``out_dir``, and the
     timing diagrams the Markdown report shows into ``out_dir/diagrams/<requirement>.png``."""

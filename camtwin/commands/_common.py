@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from regmap import RegisterMap, RegmapError, load
+
+from ..outputs import OutputError, OutputSetStage, check_output_path, output_set, shown
 
 DEFAULT_REGMAP = "regmap/camera.yaml"
 
@@ -34,7 +38,7 @@ def add_output_argument(parser: argparse.ArgumentParser, help: str, default=None
     parser.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=_output_path,
         metavar="DIR",
         help=help,
         required=default is None,
@@ -42,31 +46,61 @@ def add_output_argument(parser: argparse.ArgumentParser, help: str, default=None
     )
 
 
-def check_output(path: Path) -> None:
-    """Refuse an output directory that is an existing file, before any work is done."""
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"output '{path}' exists and is not a directory")
+def _output_path(text: str) -> Path:
+    """An argparse type: a non-empty path (``-o ""`` is not the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output directory must not be empty")
+    return Path(text)
 
 
-def make_output(path: Path) -> Path:
-    """Create the output directory (and parents), or raise a one-line usage error."""
-    check_output(path)
+def check_output(path: Path) -> Path:
+    """Refuse an unusable output directory (an existing file, an over-long path, the current
+    directory...) before any work is done; the absolute path."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        return check_output_path(path)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def write_outputs(
+    path: Path, owned: Collection[str] | Callable[[str], bool]
+) -> Iterator[OutputSetStage]:
+    """Write a command's outputs as one set (:func:`camtwin.outputs.output_set`): the body
+    writes into ``stage.path``; errors writing become one-line usage errors."""
+    try:
+        with output_set(path, owned) as stage:
+            yield stage
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
     except OSError as exc:
-        raise UsageError(f"cannot create output directory '{path}': {exc.strerror}") from None
-    return path
+        where = exc.filename or path
+        raise UsageError(
+            f"cannot write the outputs into '{shown(path)}': {exc.strerror or exc} "
+            f"('{shown(where)}')"
+        ) from None
+
+
+def check_input(path: str | Path, what: str) -> Path:
+    """``path`` if it names a readable file; a one-line usage error saying why not."""
+    if not str(path).strip():
+        raise UsageError(f"the {what} path must not be empty")
+    try:
+        ok = Path(path).is_file()
+    except OSError as exc:
+        raise UsageError(f"{what} '{shown(path)}': {exc.strerror}") from None
+    if not ok:
+        raise UsageError(f"{what} '{shown(path)}' does not exist or is not a file")
+    return Path(path)
 
 
 def load_regmap(path: str | Path) -> RegisterMap:
     """Load and check a register map; print diagnostics and raise on errors."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"register map '{path}' does not exist or is not a file")
+    path = check_input(path, "register map")
     try:
         return load(path)
     except RegmapError as exc:
         print(exc.render(), file=sys.stderr)
         raise CompileFailed from None
     except OSError as exc:
-        raise UsageError(f"cannot read register map '{path}': {exc.strerror}") from None
+        raise UsageError(f"cannot read register map '{shown(path)}': {exc.strerror}") from None

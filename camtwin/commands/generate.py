@@ -7,7 +7,7 @@ import sys
 import time
 
 from regmap import RegisterMap, UnsupportedMap
-from regmap.generators import GENERATORS, Generator, write_atomic
+from regmap.generators import GENERATORS, Generator
 
 from ._common import (
     CompileFailed,
@@ -16,6 +16,7 @@ from ._common import (
     add_regmap_argument,
     check_output,
     load_regmap,
+    write_outputs,
 )
 
 
@@ -39,8 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "generate",
         help="generate the artifacts of a register map",
         description="Compile a register map and write its artifacts, named after the device "
-        "(camera.h, camera.md, ...). Files are written atomically and only when their content "
-        "changes. Kinds: " + "; ".join(f"{k} ({g.description})" for k, g in kinds.items()),
+        "(camera.h, camera.md, ...). The files are replaced as a set (a failed or interrupted run "
+        "leaves the previous set), and left as they are when their content is unchanged. Kinds: "
+        + "; ".join(f"{k} ({g.description})" for k, g in kinds.items()),
     )
     add_regmap_argument(p)
     add_output_argument(p, "output directory (created if missing)")
@@ -89,12 +91,13 @@ def run(args: argparse.Namespace) -> int:
             )
             return 1
         rendered.append((gen, text, time.perf_counter() - start))
-    try:
-        for gen, text, seconds in rendered:
-            path = args.output / gen.filename(rmap)
-            changed = write_atomic(path, text)
-            state = "wrote" if changed else "unchanged"
-            print(f"{state:9} {path} ({len(text.encode())} bytes, {seconds * 1e3:.0f} ms)")
-    except OSError as exc:
-        raise UsageError(f"cannot write to '{args.output}': {exc.strerror or exc}") from None
+    names = {gen.filename(rmap) for gen, _text, _s in rendered}
+    with write_outputs(args.output, names) as stage:
+        for gen, text, _seconds in rendered:
+            (stage.path / gen.filename(rmap)).write_bytes(text.encode("utf-8"))
+    for gen, text, seconds in rendered:
+        name = gen.filename(rmap)
+        state = "wrote" if name in stage.changed else "unchanged"
+        path = args.output / name
+        print(f"{state:9} {path} ({len(text.encode())} bytes, {seconds * 1e3:.0f} ms)")
     return 0

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from ..outputs import shown
 from ._common import (
     CompileFailed,
     UsageError,
     add_output_argument,
     add_regmap_argument,
+    check_input,
     check_output,
     load_regmap,
+    write_outputs,
 )
 
 
@@ -39,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the scenario and write the results; 0 on success, 1 on errors in the inputs."""
-    from firmware_model.results import write_results
+    from firmware_model.results import RESULT_FILES, write_results
     from firmware_model.scenario import ScenarioError, load_scenario
 
     out = args.output
@@ -48,22 +50,20 @@ def run(args: argparse.Namespace) -> int:
         rmap = load_regmap(args.regmap)
     except CompileFailed:
         return 1
-    path = Path(args.scenario)
-    if not path.is_file():
-        raise UsageError(f"scenario '{path}' does not exist or is not a file")
+    path = check_input(args.scenario, "scenario")
     try:
         scenario = load_scenario(path, rmap)
     except ScenarioError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
     except OSError as exc:
-        raise UsageError(f"cannot read scenario '{path}': {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read scenario '{shown(path)}': {exc.strerror or exc}") from None
     # The loader checked everything the model takes: an exception from here on is a bug.
     result = scenario.run(args.mode)
-    try:
-        summary = write_results(scenario, result, out, title=f"{path.name} ({args.mode} mode)")
-    except OSError as exc:
-        raise UsageError(f"cannot write results into '{out}': {exc.strerror or exc}") from None
+    with write_outputs(out, RESULT_FILES) as stage:
+        summary = write_results(
+            scenario, result, stage.path, title=f"{path.name} ({args.mode} mode)"
+        )
     print("\n".join(summary))
     print(f"results written to {out}/")
     return 0

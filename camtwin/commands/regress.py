@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import re
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 from regmap import UnsupportedMap
@@ -16,8 +19,9 @@ from ._common import (
     UsageError,
     add_output_argument,
     add_regmap_argument,
+    check_output,
     load_regmap,
-    make_output,
+    write_outputs,
 )
 
 TEST_MODULES = ["sim.cocotb_camera", "sim.cocotb_directed"]
@@ -92,6 +96,23 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
+@contextlib.contextmanager
+def _regress_lock(directory: Path) -> Iterator[None]:
+    """Wait until no other ``camtwin regress`` of this checkout runs, then hold the lock."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fh = open(directory / "regress.lock", "w")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise UsageError(f"cannot lock {directory}: {exc.strerror}") from None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("waiting for another camtwin regress in this checkout ...", flush=True)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
 def _merge_junit(runs, path: Path) -> None:
     """One JUnit file with a testsuite per simulator."""
     root = ET.Element("testsuites", name="camtwin-regress")
@@ -124,9 +145,11 @@ def run(args: argparse.Namespace) -> int:
             re.compile(args.tests)
         except re.error as exc:
             raise UsageError(f"--tests: invalid regular expression {args.tests!r}: {exc}") from None
-    out = make_output(args.output)
+    out = args.output
+    check_output(out)
     from sim.coverage import Coverage
     from sim.runner import (
+        ROOT,
         SIMULATORS,
         BuildError,
         apply_overrides,
@@ -149,29 +172,37 @@ def run(args: argparse.Namespace) -> int:
         return 1
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
     runs = []
-    for sim in sims:
-        t0 = time.monotonic()
-        print(f"[{sim}] building and running ...", flush=True)
-        try:
-            r = run(
-                sim,
-                design,
-                TEST_MODULES,
-                test_filter=args.tests,
-                seed=args.seed,
-                waves=args.waves,
-                config={"random_count": args.random_count, "random_cycles": args.random_cycles},
-                results_xml=out / f"{sim}.xml",
-                log_file=out / f"{sim}.log",
-            )
-        except BuildError as exc:
-            print(f"camtwin regress: error: {exc}", file=sys.stderr)
-            return 1
-        r.elapsed = time.monotonic() - t0
-        runs.append(r)
-    _merge_junit(runs, out / "results.xml")
-    if args.tests is not None and not any(r.tests for r in runs):
-        raise UsageError(f"no test name matches --tests {args.tests!r}")
+    owned = ["results.xml", *(f"{s}.{ext}" for s in SIMULATORS for ext in ("xml", "log"))]
+    # One regression at a time per checkout: the simulator builds under build/sim are shared.
+    with _regress_lock(ROOT / "build" / "sim"), write_outputs(out, owned) as stage:
+        for sim in sims:
+            t0 = time.monotonic()
+            print(f"[{sim}] building and running ...", flush=True)
+            try:
+                r = run(
+                    sim,
+                    design,
+                    TEST_MODULES,
+                    test_filter=args.tests,
+                    seed=args.seed,
+                    waves=args.waves,
+                    config={
+                        "random_count": args.random_count,
+                        "random_cycles": args.random_cycles,
+                    },
+                    results_xml=stage.path / f"{sim}.xml",
+                    log_file=stage.path / f"{sim}.log",
+                )
+            except BuildError as exc:
+                print(f"camtwin regress: error: {exc}", file=sys.stderr)
+                stage.abort()
+                return 1
+            r.elapsed = time.monotonic() - t0
+            runs.append(r)
+        if args.tests is not None and not any(r.tests for r in runs):
+            stage.abort()
+            raise UsageError(f"no test name matches --tests {args.tests!r}")
+        _merge_junit(runs, stage.path / "results.xml")
 
     names = sorted({t.name for r in runs for t in r.tests}, key=lambda n: n)
     width = max([len(n) for n in names] + [4])

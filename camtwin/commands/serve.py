@@ -8,9 +8,9 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 
-from ._common import CompileFailed, UsageError, add_regmap_argument, load_regmap
+from ..outputs import shown
+from ._common import CompileFailed, UsageError, add_regmap_argument, check_input, load_regmap
 
 STATUS_INTERVAL_S = 1.0
 
@@ -73,16 +73,16 @@ def run(args: argparse.Namespace) -> int:
         return 1
     scenario = None
     if args.scenario is not None:
-        path = Path(args.scenario)
-        if not path.is_file():
-            raise UsageError(f"scenario '{path}' does not exist or is not a file")
+        path = check_input(args.scenario, "scenario")
         try:
             scenario = load_scenario(path, rmap)
         except ScenarioError as exc:
             print(exc.render(), file=sys.stderr)
             return 1
         except OSError as exc:
-            raise UsageError(f"cannot read scenario '{path}': {exc.strerror or exc}") from None
+            raise UsageError(
+                f"cannot read scenario '{shown(path)}': {exc.strerror or exc}"
+            ) from None
         rmap = scenario.rmap
     if not 0 < args.port <= 65535:
         raise UsageError(f"--port must be 1..65535, not {args.port}")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from ..outputs import shown
 from ._common import (
     DEFAULT_REGMAP,
     CompileFailed,
     UsageError,
     add_output_argument,
+    check_input,
     check_output,
     load_regmap,
+    write_outputs,
 )
 
 DEFAULT_SPEC = "specs/camera-timing.yaml"
@@ -59,13 +61,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from timingspec.engine import RtlUnavailable, rtl_backend
-    from timingspec.report import Progress, rtl_status, run_spec, summary_table, write_reports
+    from timingspec.report import (
+        REPORT_FILES,
+        Progress,
+        rtl_status,
+        run_spec,
+        summary_table,
+        write_reports,
+    )
     from timingspec.spec import SpecError, load_spec
 
     check_output(args.output)
-    spec_path = Path(args.spec)
-    if not spec_path.is_file():
-        raise UsageError(f"timing spec '{spec_path}' does not exist or is not a file")
+    spec_path = check_input(args.spec, "timing spec")
     try:
         rmap = load_regmap(args.regmap)
     except CompileFailed:
@@ -76,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print(exc.render(), file=sys.stderr)
         return 1
     except OSError as exc:
-        raise UsageError(f"cannot read timing spec '{spec_path}': {exc.strerror}") from None
+        raise UsageError(f"cannot read timing spec '{shown(spec_path)}': {exc.strerror}") from None
     rtl = None
     if args.rtl:
         try:
@@ -105,10 +112,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     progress.finish()
     print(summary_table(result))
-    try:
-        paths = write_reports(result, args.output)
-    except OSError as exc:
-        raise UsageError(f"cannot write the report into '{args.output}': {exc.strerror}") from None
+    with write_outputs(args.output, REPORT_FILES) as stage:
+        written = write_reports(result, stage.path)
+    paths = [args.output / p.relative_to(stage.path) for p in written]
     failed = result.failed
     total = len(result.results)
     print(f"{total} requirements: {total - len(failed)} passed, {len(failed)} failed")
