@@ -246,6 +246,11 @@ class Renderer:
         self._sources: dict[tuple, np.ndarray] = {}
         self._luts: dict[tuple, np.ndarray] = {}
 
+    @classmethod
+    def for_map(cls, rmap: Any, *, seed: int = 0) -> Renderer:
+        """A renderer for the sensor of a register map (its SensorWidth and SensorHeight)."""
+        return cls(rmap.constant("SensorWidth"), rmap.constant("SensorHeight"), seed=seed)
+
     # -- sources ------------------------------------------------------------------------
     def _grid(self) -> tuple[np.ndarray, np.ndarray]:
         y = np.arange(self.sensor_height, dtype=np.int64)[:, None]

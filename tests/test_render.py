@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from firmware_model import RegisterBank, RegisterFile
 from firmware_model.render import (
     PFNC,
     TEST_PATTERNS,
@@ -26,8 +27,10 @@ from firmware_model.render import (
     bytes_per_pixel,
     pipeline_lut,
 )
+from regmap import load
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "firmware-model.md"
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "firmware-model.md"
 W = 4095
 # The eight mono levels k * 4095 // 7.
 LEVELS = [0, 585, 1170, 1755, 2340, 2925, 3510, 4095]
@@ -296,6 +299,50 @@ def test_frame_carries_id_timestamp_and_settings() -> None:
     assert not f.pixels.flags.writeable
 
 
+# ---------------------------------------------------------------- from the registers
+def test_from_registers_reads_the_features() -> None:
+    rmap = load(ROOT / "regmap" / "camera.yaml")
+    cam = RegisterFile(rmap, RegisterBank(rmap))
+    # the map's reset values: full sensor, Mono8, Off, gain 0, black 0, shift 0, gamma off,
+    # every BalanceRatio 1.0 (raw 256 in q8)
+    assert ImageSettings.from_registers(cam) == ImageSettings(1280, 1024)
+    cam.Width = 640
+    cam.Height = 480
+    cam.OffsetX = 32
+    cam.OffsetY = 10
+    cam.PixelFormat = "Mono12"
+    cam.TestPattern = "VerticalColorBar"
+    cam.GainRaw = 100
+    cam.BlackLevel = 12
+    cam.DigitalShift = 2
+    cam.Gamma = 0.5
+    cam.GammaEnable = True
+    cam.set("BalanceRatio", 2.5, BalanceRatioSelector="Blue")
+    cam.set("BalanceRatio", 0.25, BalanceRatioSelector="Red")
+    expected = ImageSettings(
+        640, 480, 32, 10, "Mono12", "VerticalColorBar", 100, 12, 2, 0.5, (0.25, 1.0, 2.5)
+    )
+    assert ImageSettings.from_registers(cam) == expected
+    assert cam.BalanceRatioSelector == "Red"  # reading every channel leaves the selector alone
+    cam.GammaEnable = False
+    assert ImageSettings.from_registers(cam).gamma is None
+
+
+def test_renderer_for_the_camera_map() -> None:
+    rmap = load(ROOT / "regmap" / "camera.yaml")
+    cam = RegisterFile(rmap, RegisterBank(rmap))
+    r = Renderer.for_map(rmap)
+    assert (r.sensor_width, r.sensor_height) == (1280, 1024)
+    cam.Width, cam.Height, cam.OffsetX, cam.OffsetY = 256, 4, 1024, 1020
+    cam.TestPattern = "MonoBar"
+    cam.PixelFormat = "Mono10"
+    f = r.render(ImageSettings.from_registers(cam), frame_id=1, timestamp=5)
+    assert len(f.data) == 256 * 4 * 2
+    # x = 1024..1279: bar 1024 * 8 // 1280 = 6 (3510 >> 2 = 877) up to x = 1119, then
+    # bar 7 (4095 >> 2 = 1023) from x = 1120 = 7 * 1280 / 8
+    assert f.pixels[0].tolist() == [877] * 96 + [1023] * 160
+
+
 # ---------------------------------------------------------------- bad settings
 @pytest.mark.parametrize(
     ("kw", "message"),
@@ -340,13 +387,16 @@ def test_bad_render_arguments() -> None:
 
 
 # ---------------------------------------------------------------- docs
-def test_documented_example_output_is_current() -> None:
+def test_documented_example_output_is_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Python example of the "Pixels" section prints the text block that follows it."""
+    monkeypatch.chdir(ROOT)  # the examples name regmap/camera.yaml from the checkout's root
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## Pixels") :]
-    code = re.search(r"```python\n(.*?)```", section, re.S)
-    shown = re.search(r"```text\n(.*?)```", section, re.S)
-    assert code is not None and shown is not None
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code.group(1), str(DOC), "exec"), {})
-    assert out.getvalue() == shown.group(1)
+    start = text.index("## Pixels\n")
+    section = text[start : text.index("\n## ", start)]
+    pairs = re.findall(r"```python\n(.*?)```\s*(?:\n[^`]*?)?```text\n(.*?)```", section, re.S)
+    assert len(pairs) == 2
+    for code, shown in pairs:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, str(DOC), "exec"), {})
+        assert out.getvalue() == shown
