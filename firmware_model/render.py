@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .imaging import Imaging
+
 __all__ = [
     "PFNC",
     "PIXEL_BITS",
@@ -154,19 +156,33 @@ class ImageSettings:
 
     @classmethod
     def from_registers(cls, regs: Any) -> ImageSettings:
-        """Read the image features through a register access layer (a ``RegisterFile``)."""
+        """Read the image features through a register access layer (a ``RegisterFile``).
+
+        Any register value gives settings: the geometry and pixel format are the effective
+        ones of docs/semantics.md ("Image geometry, payload and frame period": clamped to the
+        sensor, on the increments' grid, an offset lowered until the image fits, a PixelFormat
+        value that is no entry as Mono8), and a TestPattern value that is no entry is Off.
+        """
+        geo = Imaging(regs.rmap).geometry(
+            regs.get_raw("Width"),
+            regs.get_raw("Height"),
+            regs.get_raw("OffsetX"),
+            regs.get_raw("OffsetY"),
+            regs.get_raw("PixelFormat"),
+        )
+        pattern = regs.get("TestPattern")
         gamma = float(regs.get("Gamma")) if regs.get("GammaEnable") else None
         ratios = tuple(
             float(regs.get("BalanceRatio", BalanceRatioSelector=c))
             for c in ("Red", "Green", "Blue")
         )
         return cls(
-            width=int(regs.get("Width")),
-            height=int(regs.get("Height")),
-            offset_x=int(regs.get("OffsetX")),
-            offset_y=int(regs.get("OffsetY")),
-            pixel_format=str(regs.get("PixelFormat")),
-            test_pattern=str(regs.get("TestPattern")),
+            width=geo.width,
+            height=geo.height,
+            offset_x=geo.offset_x,
+            offset_y=geo.offset_y,
+            pixel_format=geo.pixel_format,
+            test_pattern=pattern if pattern in TEST_PATTERNS else "Off",
             gain_raw=int(regs.get("GainRaw")),
             black_level=int(regs.get("BlackLevel")),
             digital_shift=int(regs.get("DigitalShift")),

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_model import RegisterBank, RegisterFile
+from firmware_model import CameraModel, RegisterBank, RegisterFile
 from firmware_model.render import (
     PFNC,
     TEST_PATTERNS,
@@ -328,6 +328,42 @@ def test_from_registers_reads_the_features() -> None:
     assert ImageSettings.from_registers(cam).gamma is None
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # docs/semantics.md, "Image geometry, payload and frame period": W = grid(clamp(Width,
+        # 16, 1280), 16, 16), H = grid(clamp(Height, 2, 1024), 2, 2), X = min(grid(OffsetX, 0,
+        # 16), 1280 - W), Y = min(grid(OffsetY, 0, 2), 1024 - H)
+        ({"Width": 17, "Height": 3}, (16, 2, 0, 0)),  # off the grid: the legal value below
+        ({"Width": 0, "Height": 0}, (16, 2, 0, 0)),  # below the minimum: the minimum
+        ({"Width": 0xFFFF, "Height": 0xFFFF}, (1280, 1024, 0, 0)),  # beyond: the sensor
+        ({"Width": 640, "OffsetX": 17, "OffsetY": 5}, (640, 1024, 16, 0)),  # Y: 1024 - 1024 = 0
+        ({"Width": 1280, "OffsetX": 1264}, (1280, 1024, 0, 0)),  # lowered until it fits
+        ({"Width": 256, "Height": 4, "OffsetX": 0xFFFF, "OffsetY": 1023}, (256, 4, 1024, 1020)),
+    ],
+)
+def test_from_registers_effective_geometry(raw: dict, expected: tuple) -> None:
+    rmap = load(ROOT / "regmap" / "camera.yaml")
+    cam = RegisterFile(rmap, RegisterBank(rmap))
+    for name, value in raw.items():
+        cam.set_raw(name, value)
+    s = ImageSettings.from_registers(cam)
+    assert (s.width, s.height, s.offset_x, s.offset_y) == expected
+    Renderer(1280, 1024).render(s, 0, 0)  # always inside the sensor
+
+
+def test_from_registers_reserved_values() -> None:
+    rmap = load(ROOT / "regmap" / "camera.yaml")
+    cam = RegisterFile(rmap, RegisterBank(rmap))
+    cam.set_raw("PixelFormat", 0x12345678)  # no entry: images as Mono8
+    cam.set_raw("TestPattern", 7)  # no entry: Off
+    cam.set_raw("DigitalShift", 7)  # beyond the feature's 0..4: saturates
+    s = ImageSettings.from_registers(cam)
+    assert (s.pixel_format, s.test_pattern, s.digital_shift) == ("Mono8", "Off", 7)
+    cam.set_raw("PixelFormat", 0x01100003)
+    assert ImageSettings.from_registers(cam).pixel_format == "Mono10"
+
+
 def test_renderer_for_the_camera_map() -> None:
     rmap = load(ROOT / "regmap" / "camera.yaml")
     cam = RegisterFile(rmap, RegisterBank(rmap))
@@ -341,6 +377,20 @@ def test_renderer_for_the_camera_map() -> None:
     # x = 1024..1279: bar 1024 * 8 // 1280 = 6 (3510 >> 2 = 877) up to x = 1119, then
     # bar 7 (4095 >> 2 = 1023) from x = 1120 = 7 * 1280 / 8
     assert f.pixels[0].tolist() == [877] * 96 + [1023] * 160
+
+
+def test_frames_have_the_models_payload_size() -> None:
+    rmap = load(ROOT / "regmap" / "camera.yaml")
+    model = CameraModel(rmap)
+    cam = RegisterFile(rmap, model.bank)
+    r = Renderer.for_map(rmap)
+    for fmt, w, h in [("Mono8", 1280, 1024), ("Mono12", 333, 77), ("Mono10", 16, 2)]:
+        cam.PixelFormat = fmt
+        cam.set_raw("Width", w)
+        cam.set_raw("Height", h)
+        model.step()
+        f = r.render(ImageSettings.from_registers(cam), 0, 0)
+        assert len(f.data) == cam.PayloadSize
 
 
 # ---------------------------------------------------------------- bad settings
