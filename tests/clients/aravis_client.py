@@ -90,6 +90,7 @@ class Client:
         return None
 
     def op_open_stream(self, buffers):
+        self.stream = None  # an old stream closes its channel when freed: before the new one
         self.stream = self.camera.create_stream(None, None)
         payload = self.camera.get_payload()
         for _ in range(buffers):
