@@ -1317,3 +1317,47 @@ def test_a_map_feature_with_a_standard_name_is_an_error():
     ):
         generate_genicam_xml(loads(text))
     assert "DeviceUserID" in generate_genicam_xml(loads(text), standard_namespace="None")
+
+
+@pytest.mark.parametrize(
+    ("name", "inc", "off_grid"),
+    [("Width", 16, 17), ("Height", 2, 1023), ("OffsetX", 16, 8), ("OffsetY", 2, 3)],
+)
+def test_integer_features_declare_the_map_increment(camera, name, inc, off_grid):
+    node = camera.node(name)
+    assert node.inc == inc
+    with pytest.raises(genapi.OutOfRangeException):
+        node.value = off_grid
+    assert camera.bus.writes == []
+    node.value = node.min + inc
+    reg, f = camera.rmap.feature(name)
+    assert camera.raw(reg, f) == node.min + inc
+
+
+def test_integer_features_without_an_increment_step_by_one(camera_map, camera_xml):
+    root = ET.fromstring(camera_xml)
+    stepped = {"Width", "Height", "OffsetX", "OffsetY"}
+    for name, (_, f) in camera_map.features.items():
+        if f.feature.interface is Interface.INTEGER and name not in stepped:
+            el = root.find(f"g:Integer[@Name='{name}']", NS)
+            assert el.findtext("g:Inc", namespaces=NS) == "1", name
+
+
+def test_link_throughput_limit_in_bytes_per_second(camera):
+    """A rate in B/s over a byte time in q16 cycles per byte: raw = 125e6 * 2**16 / rate."""
+    node = camera.node("DeviceLinkThroughputLimit")
+    assert node.value == 125_000_000.0  # reset: 1 cycle per byte, 1 Gb/s
+    assert node.inc_mode == genapi.EIncMode.noIncrement  # a rate has no fixed step
+    node.value = 1e9
+    assert camera.bus.values[0x10720] == 8192
+    node.value = 1e6
+    assert camera.bus.values[0x10720] == 8_192_000
+    reg, f = camera.rmap.feature("DeviceLinkThroughputLimit")
+    camera.poke(reg, f, 0)  # "no limit": the fastest rate, not a division by zero
+    assert camera.fresh("DeviceLinkThroughputLimit") == 125_000_000 * 2**16
+    root_formula = ET.fromstring(generate_genicam_xml(camera.rmap)).find(
+        "g:Converter[@Name='DeviceLinkThroughputLimit_Conv']", NS
+    )
+    assert root_formula.findtext("g:FormulaFrom", namespaces=NS) == (
+        "8192000000000 / (TO + (TO = 0))"
+    )

@@ -185,6 +185,28 @@ def test_aravis_reads_a_period_of_zero(fake_camera, rmap):
     arv_tool("control", f"R[0x{reg.address:X}]=0x{reg.reset_value():X}")
 
 
+def test_aravis_writes_image_format_features(fake_camera, rmap):
+    width, _ = rmap.feature("Width")
+    link, _ = rmap.feature("DeviceLinkThroughputLimit")
+    result = arv_tool(
+        "control",
+        "Width=640",
+        f"R[0x{width.address:X}]",
+        "DeviceLinkThroughputLimit=1e9",
+        f"R[0x{link.address:X}]",
+        f"R[0x{link.address:X}]=0",
+        "DeviceLinkThroughputLimit",
+        f"R[0x{link.address:X}]=0x{link.reset_value():X}",
+        f"R[0x{width.address:X}]=0x{width.reset_value():X}",
+    )
+    assert warnings(result) == []
+    words = [
+        int(w, 16) for w in re.findall(r"^R\[0x[0-9a-f]+\] = (0x[0-9a-f]+)", result.stdout, re.M)
+    ]
+    assert words[:2] == [640, 8192]  # 125e6 * 2**16 / 1e9 cycles per byte, q16
+    assert re.search(r"^DeviceLinkThroughputLimit = 8\.192e\+12 Bps", result.stdout, re.M)
+
+
 def test_aravis_writes_the_standard_features(fake_camera):
     result = arv_tool(
         "control",
