@@ -258,6 +258,9 @@ def kind_of(node: Node) -> str:
     return _TYPE_NAMES[type(node)]
 
 
+_STRING_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 class Reader:
     """Typed accessors over YAML nodes that record a diagnostic instead of raising.
 
@@ -332,7 +335,18 @@ class Reader:
         return node.value
 
     def string(self, node: Node, what: str) -> str:
-        return self.scalar(node, what, "a string")
+        """A string without control characters (tab and newline allowed): YAML escapes such
+        as ``"\\x01"`` or ``"\\0"`` can spell them, and no output can carry them."""
+        text = self.scalar(node, what, "a string")
+        bad = _STRING_CONTROL.search(text)
+        if bad:
+            self.ctx.error(
+                node,
+                f"{what} holds the control character U+{ord(bad.group(0)):04X}",
+                allowed="printable text, tabs and newlines",
+            )
+            raise Invalid
+        return text
 
     def integer(
         self, node: Node, what: str, minimum: int | None = None, maximum: int | None = None

@@ -40,6 +40,7 @@ CASES = {
     r"in magnitude, not 1e-300$",
     "regmap_huge_integer": r"^address of register DELAY must be an integer, not '9{39}…' "
     r"\(more than 40 digits\)$",
+    "regmap_control_character": r"^device description holds the control character U\+0007$",
     # locations
     "regmap_alias_repeated": r"^duplicate register name 'DELAY'",
     # timing-spec expressions
@@ -178,3 +179,70 @@ def test_excerpt_window_keeps_the_caret_under_the_column():
 def test_control_characters_are_not_echoed():
     d = Diagnostic(SourceLoc("f.yaml", 1, 1), "unknown key '\x1b[31mred'", source_line="\x1b[31m")
     assert "\x1b" not in d.render()
+
+
+# -- escaping by construction --------------------------------------------------------------------
+
+
+def _hostile_map():
+    """The minimal map with descriptions no loader accepts: built in code."""
+    from dataclasses import replace
+
+    rmap = load(Path(__file__).parent / "data" / "regmap" / "minimal.yaml")
+    evil = "end */ int injected; /* \x01\x1b[31m <Name>&amp;"
+    regs = tuple(replace(r, description=evil) for r in rmap.registers)
+    return replace(rmap, registers=regs, device=replace(rmap.device, description=evil))
+
+
+def test_c_header_comments_cannot_be_closed(tmp_path):
+    import shutil
+    import subprocess
+
+    from regmap.generators import generate_c_header
+
+    text = generate_c_header(_hostile_map())
+    assert "int injected" in text  # the description is there, as comment text
+    assert "*/ int injected" not in text
+    assert "\x01" not in text and "\x1b" not in text
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:  # pragma: no cover - the set-up installs a compiler
+        pytest.fail("no C compiler")
+    header = tmp_path / "camera.h"
+    header.write_text(text)
+    src = tmp_path / "use.c"
+    src.write_text('#include "camera.h"\nint injected_check(void) { return 0; }\n')
+    proc = subprocess.run(
+        [cc, "-fsyntax-only", "-Wall", "-Werror", str(src)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_genicam_xml_holds_no_forbidden_characters():
+    import xml.etree.ElementTree as ET
+
+    from regmap.generators import generate_genicam_xml
+
+    text = generate_genicam_xml(_hostile_map())
+    root = ET.fromstring(text.encode("utf-8"))  # raises on characters XML forbids
+    texts = [el.text or "" for el in root.iter()]
+    assert any("end */ int injected" in t and "<Name>&amp;" in t for t in texts)
+
+
+def test_html_report_escapes_titles_and_has_a_csp(tmp_path, camera_map):
+    from timingspec.report import run_spec, write_reports
+    from timingspec.spec import loads_spec
+
+    spec = (HOSTILE.parent / "timing" / "impossible.yaml").read_text()
+    spec = spec.replace(
+        "title: TriggerDelay 250 µs is at least 250 µs",
+        "title: '<script>alert(1)</script><img src=x onerror=alert(2)>'",
+    ).replace("description: One", "description: <b onmouseover=alert(3)>One")
+    run = run_spec(
+        loads_spec(spec, camera_map, "evil.yaml"), camera_map, "camera.yaml", tables=False
+    )
+    write_reports(run, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert "<script" not in html and "<img src=x" not in html and "<b onmouseover" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+    assert csp and "default-src 'none'" in csp.group(1) and "script-src" not in csp.group(1)

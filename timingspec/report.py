@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from firmware_model.electrical import line0_waveform, load_opto_data
 from regmap import RegisterMap
@@ -610,7 +610,8 @@ def _environment(autoescape: bool) -> Environment:
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(["html"]) if autoescape else False,
+        # The HTML template is report.html.j2: escape by flag, not by file extension.
+        autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -7,6 +7,8 @@ from functools import cache
 
 import jinja2
 
+from ._escape import c_comment
+
 _NON_IDENT = re.compile(r"[^0-9A-Za-z]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -24,8 +26,14 @@ def hex32(value: int) -> str:
     return f"0x{value:08X}"
 
 
+# Escaping by construction: every ``{{ }}`` of a template passes through its file type's
+# escape function (C: nothing can end or nest a comment; the identifiers and numbers a header
+# interpolates are unchanged by it).
+_FINALIZE = {".h.j2": c_comment}
+
+
 @cache
-def environment() -> jinja2.Environment:
+def environment(suffix: str = "") -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("regmap.generators", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -33,6 +41,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        finalize=_FINALIZE.get(suffix),
     )
     env.filters["c_ident"] = lambda s: c_ident(s)
     env.filters["hex32"] = hex32
@@ -41,4 +50,5 @@ def environment() -> jinja2.Environment:
 
 
 def render(template: str, **context: object) -> str:
-    return environment().get_template(template).render(**context)
+    suffix = next((s for s in _FINALIZE if template.endswith(s)), "")
+    return environment(suffix).get_template(template).render(**context)

@@ -30,6 +30,7 @@ import xml.etree.ElementTree as ET
 from fractions import Fraction
 
 from regmap.diagnostics import UnsupportedMap
+from regmap.generators._escape import xml_tree
 from regmap.generators.genicam_gev import (
     DEVICE_CONTROL,
     STANDARD_FEATURES,
@@ -83,6 +84,7 @@ def generate_genicam_xml(rmap: RegisterMap, *, standard_namespace: str = "GEV") 
 
 def _serialise(root: ET.Element) -> str:
     """Indented UTF-8 XML text of ``root`` with an XML declaration and a final newline."""
+    xml_tree(root)  # every text and attribute XML-safe, whatever the map holds
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
