@@ -305,7 +305,12 @@ def test_converter_formulas_use_the_clock(camera_map, encoder_xml, camera_xml):
         )
 
     def half_even(x: str) -> str:
-        return f"(((({x}) - TRUNC({x})) = 0.5) && ((TRUNC({x}) % 2) = 0)) ? TRUNC({x}) : ({x})"
+        # Round to the nearest integer in the formula itself, a tie to the even one: GenApi
+        # would round the fraction half away from zero, Aravis truncates it.
+        return (
+            f"(((({x}) - TRUNC({x})) = 0.5) && ((TRUNC({x}) % 2) = 0)) ? TRUNC({x}) : "
+            f"TRUNC(({x}) + 0.5)"
+        )
 
     assert formulas("TriggerDelay_Conv") == (half_even("FROM * 125"), "TO / 125", "Increasing")
     # A divisor of 0 becomes 1: Aravis evaluates both branches of ?:, so only the divisor

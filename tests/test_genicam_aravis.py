@@ -7,9 +7,13 @@ in that memory above the GigE Vision bootstrap (0xA000); bootstrap registers are
 camera's own. The fake camera and every ``arv-tool-0.8`` run in a network namespace holding
 only ``lo`` (tests/netns.py): Aravis never sees another interface.
 
-Checked: Aravis loads the XML, adds no stand-in of its own for a standard feature, prints no
-warning at warning level while it reads every feature, writes every enum entry by its name (the
-register gets the entry's value), and reads a period register holding 0 without an error.
+Both the camera's map and the encoder test map (tests/data/genicam/encoder.yaml: another clock,
+nested categories, an 8-byte selector stride) are served in turn. Checked: Aravis loads the XML,
+adds no stand-in of its own for a standard feature, prints no warning at warning level while it
+reads every feature, writes every enum and selector entry by its name (the register gets the
+entry's value), writes every number to the raw value derived by hand (its formula evaluator
+rounds ties to even like the register map), and reads a period register holding 0 without an
+error.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from pathlib import Path
 
 import pytest
 
-from regmap import Interface, RegisterMap, load
+from regmap import Access, Interface, RegisterMap, load
 from regmap.generators.genicam import generate_genicam_xml
-from tests.test_genicam import GEV_FEATURES
+from sim.genicam_plan import hand_raw, values_to_write
+from tests.test_genicam import ENCODER_YAML, GEV_FEATURES
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = "arv-fake-gv-camera-0.8"
@@ -71,17 +76,16 @@ def warnings(result: subprocess.CompletedProcess) -> list[str]:
     return [ln for ln in lines if "🆆" in ln or re.search(r"\berror\b", ln, re.IGNORECASE)]
 
 
-@pytest.fixture(scope="module")
-def rmap() -> RegisterMap:
-    return relocated(load(ROOT / "regmap" / "camera.yaml"))
+MAPS = {"camera": ROOT / "regmap" / "camera.yaml", "encoder": ENCODER_YAML}
 
 
-@pytest.fixture(scope="module")
-def fake_camera(rmap: RegisterMap, tmp_path_factory):
-    """The fake camera serving the relocated camera's XML, its registers at their reset values."""
+@pytest.fixture(scope="module", params=list(MAPS))
+def rmap(request, tmp_path_factory):
+    """The fake camera serving a relocated map's XML, its registers at their reset values."""
     assert shutil.which(FAKE) and shutil.which(TOOL), "Aravis tools missing: scripts/bootstrap.sh"
-    path = tmp_path_factory.mktemp("aravis") / "camera.xml"
-    path.write_text(generate_genicam_xml(rmap), encoding="utf-8")
+    moved = relocated(load(MAPS[request.param]))
+    path = tmp_path_factory.mktemp("aravis") / f"{moved.stem}.xml"
+    path.write_text(generate_genicam_xml(moved), encoding="utf-8")
     log = path.with_suffix(".log").open("w")
     proc = subprocess.Popen(
         [FAKE, "-i", "127.0.0.1", "-s", SERIAL, "-g", str(path)],
@@ -99,26 +103,39 @@ def fake_camera(rmap: RegisterMap, tmp_path_factory):
         # The fake camera's memory starts at 0: load the map's reset values, as the device has.
         resets = [
             f"R[0x{reg.address_of(i):X}]=0x{reg.reset_value(i):X}"
-            for reg in rmap.registers
+            for reg in moved.registers
             for i in range(reg.count)
         ]
         result = arv_tool("control", *resets)
         assert warnings(result) == []
-        yield path
+        yield moved
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
 
 
-def test_aravis_adds_no_stand_in_for_a_standard_feature(fake_camera):
+def register_word(output: str, address: int) -> list[int]:
+    """The words arv-tool printed for reads of ``R[address]``, in order."""
+    return [
+        int(w, 16)
+        for w in re.findall(rf"^R\[0x{address:08x}\] = (0x[0-9a-f]+)$", output, re.MULTILINE)
+    ]
+
+
+def printed_value(output: str, name: str) -> list[str]:
+    """The values arv-tool printed for feature ``name`` (after a write, or a read), in order."""
+    return re.findall(rf"^{name} = (\S+)", output, re.MULTILINE)
+
+
+def test_aravis_adds_no_stand_in_for_a_standard_feature(rmap):
     result = arv_tool("features", debug="genicam:3")
     added = re.findall(r"\[Gc::set_default_node_data\] Add '(\w+)'", result.stderr + result.stdout)
     assert added  # Aravis always adds its private ArvGev* nodes
     assert [name for name in added if not name.startswith("Arv")] == []
 
 
-def test_aravis_lists_every_feature(fake_camera, rmap):
+def test_aravis_lists_every_feature(rmap):
     result = arv_tool("features")
     assert warnings(result) == []
     listed = set(re.findall(r"^\s*\w+\s*: \[\w+\] '(\w+)'", result.stdout, re.MULTILINE))
@@ -127,7 +144,7 @@ def test_aravis_lists_every_feature(fake_camera, rmap):
     assert listed == expected
 
 
-def test_aravis_reads_every_feature_without_a_warning(fake_camera, rmap):
+def test_aravis_reads_every_feature_without_a_warning(rmap):
     result = arv_tool("values")
     assert warnings(result) == []
     for name in rmap.features:
@@ -151,7 +168,7 @@ def _enum_writes(rmap: RegisterMap) -> list[tuple[list[str], str, str, int, int]
     return plan
 
 
-def test_aravis_writes_every_enum_entry_by_name(fake_camera, rmap):
+def test_aravis_writes_every_enum_entry_by_name(rmap):
     plan = _enum_writes(rmap)
     args = []
     for pre, name, entry, address, _ in plan:
@@ -168,7 +185,7 @@ def test_aravis_writes_every_enum_entry_by_name(fake_camera, rmap):
         assert (word & f.mask) >> f.lsb == raw, (name, entry)
 
 
-def test_aravis_writes_every_selector_entry_by_name(fake_camera, rmap):
+def test_aravis_writes_every_selector_entry_by_name(rmap):
     args = [f"{s.name}={v.name}" for s in rmap.selectors for v in s.values]
     result = arv_tool("control", *args)
     assert warnings(result) == []
@@ -177,15 +194,54 @@ def test_aravis_writes_every_selector_entry_by_name(fake_camera, rmap):
             assert f"{s.name} = {v.name}" in result.stdout
 
 
-def test_aravis_reads_a_period_of_zero(fake_camera, rmap):
-    reg, _ = rmap.feature("AcquisitionFrameRate")
-    result = arv_tool("control", f"R[0x{reg.address:X}]=0", "AcquisitionFrameRate")
+def _select_first(rmap: RegisterMap, name: str) -> list[str]:
+    """arv-tool arguments selecting element 0 of the register array behind ``name``."""
+    reg, _ = rmap.feature(name)
+    if reg.array is None:
+        return []
+    sel = rmap.selector(reg.array.selector)
+    return [f"{sel.name}={sel.values[0].name}"]
+
+
+def test_aravis_reads_a_period_of_zero(rmap):
+    periods = [n for n, (_, f) in rmap.features.items() if f.scale.kind == "period"]
+    assert periods
+    for name in periods:
+        reg, f = rmap.feature(name)
+        result = arv_tool("control", *_select_first(rmap, name), f"R[0x{reg.address:X}]=0", name)
+        assert warnings(result) == []
+        # A period of 0 reads as one raw count: clock_hz * 2^N / 1, the fastest rate.
+        (got,) = printed_value(result.stdout, name)
+        assert float(got) == pytest.approx(rmap.clock_hz * 2**f.scale.frac_bits, rel=1e-5), name
+        arv_tool("control", f"R[0x{reg.address:X}]=0x{reg.reset_value():X}")
+
+
+def test_aravis_writes_every_number_like_the_register_map(rmap):
+    """Aravis' formula evaluator gives the raw value derived by hand (ties to even included)."""
+    plan = []
+    for name, (reg, f) in rmap.features.items():
+        kind = f.feature.interface
+        if f.access is not Access.RW or kind not in (Interface.FLOAT, Interface.INTEGER):
+            continue
+        values = list(values_to_write(f))  # min, max and a middle value on the Inc grid
+        if name == "EncoderScale":  # Q4: 2040.5 and 2041.5 counts, ties to the even count
+            values += [127.53125, 127.59375]
+        plan += [(name, reg, f, v) for v in values]
+    args = []
+    for name, reg, _, value in plan:
+        args += [*_select_first(rmap, name), f"{name}={value!r}", f"R[0x{reg.address:X}]"]
+    result = arv_tool("control", *args)
     assert warnings(result) == []
-    assert re.search(r"^AcquisitionFrameRate = 1\.25e\+08 Hz", result.stdout, re.MULTILINE)
-    arv_tool("control", f"R[0x{reg.address:X}]=0x{reg.reset_value():X}")
+    words = {}
+    for name, reg, f, value in plan:
+        words.setdefault(reg.address, register_word(result.stdout, reg.address))
+        word = words[reg.address].pop(0)
+        assert (word & f.mask) >> f.lsb == hand_raw(rmap.clock_hz, f, value), (name, value)
+    arv_tool("control", *(f"R[0x{r.address:X}]=0x{r.reset_value():X}" for r in rmap.registers))
 
 
-def test_aravis_writes_image_format_features(fake_camera, rmap):
+@pytest.mark.parametrize("rmap", ["camera"], indirect=True)
+def test_aravis_writes_image_format_features(rmap):
     width, _ = rmap.feature("Width")
     link, _ = rmap.feature("DeviceLinkThroughputLimit")
     result = arv_tool(
@@ -207,7 +263,7 @@ def test_aravis_writes_image_format_features(fake_camera, rmap):
     assert re.search(r"^DeviceLinkThroughputLimit = 8\.192e\+12 Bps", result.stdout, re.M)
 
 
-def test_aravis_writes_the_standard_features(fake_camera):
+def test_aravis_writes_the_standard_features(rmap):
     result = arv_tool(
         "control",
         "DeviceUserID=bench-3",

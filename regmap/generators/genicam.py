@@ -122,13 +122,15 @@ def _ratio(value: Fraction) -> str:
 
 
 def _half_even(expr: str) -> str:
-    """A formula rounding ``expr`` like Python's ``round()``: a tie goes to the even integer.
+    """A formula rounding ``expr`` (≥ 0) to an integer like Python's ``round()``: a tie goes to
+    the even integer.
 
-    GenApi rounds the converter's result half away from zero; turning a tie into the even
-    integer first makes GenApi clients agree with the register map's ``Scale.to_raw``.
+    The result is already an integer, so no client rounds it again: GenApi would round a
+    fraction half away from zero and Aravis truncates it (a C cast), so the two would disagree
+    with each other and with the register map's ``Scale.to_raw``.
     """
     x, t = f"({expr})", f"TRUNC({expr})"
-    return f"((({x} - {t}) = 0.5) && (({t} % 2) = 0)) ? {t} : {x}"
+    return f"((({x} - {t}) = 0.5) && (({t} % 2) = 0)) ? {t} : TRUNC({x} + 0.5)"
 
 
 def _nonzero(var: str) -> str:
