@@ -11,9 +11,9 @@ Both the camera's map and the encoder test map (tests/data/genicam/encoder.yaml:
 nested categories, an 8-byte selector stride) are served in turn. Checked: Aravis loads the XML,
 adds no stand-in of its own for a standard feature, prints no warning at warning level while it
 reads every feature, writes every enum and selector entry by its name (the register gets the
-entry's value), writes every number to the raw value derived by hand (its formula evaluator
-rounds ties to even like the register map), and reads a period register holding 0 without an
-error.
+entry's value), writes every number, boolean and event bit in every selected element to the
+raw value derived by hand (its formula evaluator rounds ties to even like the register map),
+executes every command, and reads a period register holding 0 without an error.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from regmap import Access, Interface, RegisterMap, load
+from regmap import Interface, RegisterMap, load
 from regmap.generators.genicam import generate_genicam_xml
 from sim.genicam_plan import hand_raw, values_to_write
 from tests.test_genicam import ENCODER_YAML, GEV_FEATURES
@@ -194,13 +194,13 @@ def test_aravis_writes_every_selector_entry_by_name(rmap):
             assert f"{s.name} = {v.name}" in result.stdout
 
 
-def _select_first(rmap: RegisterMap, name: str) -> list[str]:
-    """arv-tool arguments selecting element 0 of the register array behind ``name``."""
+def _select(rmap: RegisterMap, name: str, index: int = 0) -> list[str]:
+    """arv-tool arguments selecting element ``index`` of the register array behind ``name``."""
     reg, _ = rmap.feature(name)
     if reg.array is None:
         return []
     sel = rmap.selector(reg.array.selector)
-    return [f"{sel.name}={sel.values[0].name}"]
+    return [f"{sel.name}={sel.values[index].name}"]
 
 
 def test_aravis_reads_a_period_of_zero(rmap):
@@ -208,7 +208,7 @@ def test_aravis_reads_a_period_of_zero(rmap):
     assert periods
     for name in periods:
         reg, f = rmap.feature(name)
-        result = arv_tool("control", *_select_first(rmap, name), f"R[0x{reg.address:X}]=0", name)
+        result = arv_tool("control", *_select(rmap, name), f"R[0x{reg.address:X}]=0", name)
         assert warnings(result) == []
         # A period of 0 reads as one raw count: clock_hz * 2^N / 1, the fastest rate.
         (got,) = printed_value(result.stdout, name)
@@ -216,28 +216,68 @@ def test_aravis_reads_a_period_of_zero(rmap):
         arv_tool("control", f"R[0x{reg.address:X}]=0x{reg.reset_value():X}")
 
 
-def test_aravis_writes_every_number_like_the_register_map(rmap):
-    """Aravis' formula evaluator gives the raw value derived by hand (ties to even included)."""
+def _arg(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def test_aravis_writes_every_feature_like_the_register_map(rmap):
+    """Every writable number, boolean and event bit, in every selected element: Aravis writes the
+    raw value derived by hand (its formula evaluator rounds ties to even like the register map)."""
     plan = []
     for name, (reg, f) in rmap.features.items():
         kind = f.feature.interface
-        if f.access is not Access.RW or kind not in (Interface.FLOAT, Interface.INTEGER):
+        if not f.access.writable or kind in (Interface.COMMAND, Interface.ENUMERATION):
             continue
-        values = list(values_to_write(f))  # min, max and a middle value on the Inc grid
+        values = list(values_to_write(f))  # min, max, a middle value (on the Inc grid); booleans
         if name == "EncoderScale":  # Q4: 2040.5 and 2041.5 counts, ties to the even count
             values += [127.53125, 127.59375]
-        plan += [(name, reg, f, v) for v in values]
+        plan += [(name, reg, f, i, v) for i in range(reg.count) for v in values]
     args = []
-    for name, reg, _, value in plan:
-        args += [*_select_first(rmap, name), f"{name}={value!r}", f"R[0x{reg.address:X}]"]
+    for name, reg, _, i, value in plan:
+        args += [*_select(rmap, name, i), f"{name}={_arg(value)}", f"R[0x{reg.address_of(i):X}]"]
     result = arv_tool("control", *args)
     assert warnings(result) == []
-    words = {}
-    for name, reg, f, value in plan:
-        words.setdefault(reg.address, register_word(result.stdout, reg.address))
-        word = words[reg.address].pop(0)
-        assert (word & f.mask) >> f.lsb == hand_raw(rmap.clock_hz, f, value), (name, value)
-    arv_tool("control", *(f"R[0x{r.address:X}]=0x{r.reset_value():X}" for r in rmap.registers))
+    words: dict[int, list[int]] = {}
+    for name, reg, f, i, value in plan:
+        address = reg.address_of(i)
+        words.setdefault(address, register_word(result.stdout, address))
+        word = words[address].pop(0)
+        assert (word & f.mask) >> f.lsb == hand_raw(rmap.clock_hz, f, value), (name, i, value)
+    reset_registers(rmap)
+
+
+def test_aravis_executes_every_command_in_every_element(rmap):
+    plan = [
+        (name, reg, f, i)
+        for name, (reg, f) in rmap.features.items()
+        if f.feature.interface is Interface.COMMAND
+        for i in range(reg.count)
+    ]
+    assert plan
+    args = []
+    for name, reg, _, i in plan:
+        args += [*_select(rmap, name, i), name, f"R[0x{reg.address_of(i):X}]"]
+    result = arv_tool("control", *args)
+    assert warnings(result) == []
+    assert result.stdout.count(" executed") == len(plan)
+    words: dict[int, list[int]] = {}
+    for name, reg, f, i in plan:
+        # The fake camera's memory keeps the written word: the command's bit is set in it.
+        address = reg.address_of(i)
+        words.setdefault(address, register_word(result.stdout, address))
+        assert words[address].pop(0) & f.mask == f.mask, (name, i)
+    reset_registers(rmap)
+
+
+def reset_registers(rmap: RegisterMap) -> None:
+    """Every register of the fake camera back to the map's reset value, selectors to element 0."""
+    resets = [
+        f"R[0x{reg.address_of(i):X}]=0x{reg.reset_value(i):X}"
+        for reg in rmap.registers
+        for i in range(reg.count)
+    ]
+    selectors = [f"{s.name}={s.values[0].name}" for s in rmap.selectors]
+    assert warnings(arv_tool("control", *resets, *selectors)) == []
 
 
 @pytest.mark.parametrize("rmap", ["camera"], indirect=True)
