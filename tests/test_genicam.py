@@ -1366,3 +1366,12 @@ def test_link_throughput_limit_in_bytes_per_second(camera):
     assert root_formula.findtext("g:FormulaFrom", namespaces=NS) == (
         "8192000000000 / (TO + (TO = 0))"
     )
+
+
+def test_a_map_feature_named_as_a_constant_standard_feature_is_an_error():
+    text = CLASH_YAML.replace("name: Mode_Reg,", "name: DeviceTLType,")
+    with pytest.raises(
+        ValueError,
+        match=r"^DeviceTLType is a standard GigE Vision feature that the generator emits; remove",
+    ):
+        generate_genicam_xml(loads(text))

@@ -379,12 +379,10 @@ class _Builder:
         taken |= {c.name for c in self.rmap.categories}
         for std in STANDARD_FEATURES:
             if std.name in taken:
+                boot = std.bootstrap
+                over = f" over the bootstrap register at 0x{boot.address:04X}" if boot else ""
                 raise UnsupportedMap(
-                    f"{std.name} is a standard GigE Vision feature that the generator emits over "
-                    f"the bootstrap register at 0x{std.bootstrap.address:04X}; remove it from the "
-                    "map (or generate with standard_namespace other than GEV)"
-                    if std.bootstrap is not None
-                    else f"{std.name} is a standard GigE Vision feature that the generator emits; "
+                    f"{std.name} is a standard GigE Vision feature that the generator emits{over}; "
                     "remove it from the map (or generate with standard_namespace other than GEV)"
                 )
 
