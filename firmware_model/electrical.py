@@ -89,6 +89,14 @@ class OptoIOData:
     input_delay_rise_us: float
     input_delay_fall_us: float
     input_delay_source: str
+    unstable_low_v: float
+    unstable_high_v: float
+    sink_min_ma: float
+    sink_max_ma: float
+    sink_absolute_max_ma: float
+    variants: dict[str, dict[str, float]]
+    variant: str = "standard"
+    variant_description: str = ""
 
     @property
     def pullup_v_min(self) -> float:
@@ -150,6 +158,8 @@ def _parse(doc: object) -> OptoIOData:
     cur = _get(out, "current_limit_ma", "line0_opto_output")
     delay = _get(inp, "propagation_delay_us", "line1_opto_input")
     w = "line1_opto_input"
+    band = _get(inp, "unstable_band_v", w)
+    sink = _get(inp, "sink_current_ma", w)
     data = OptoIOData(
         source=str(_get(src, "document", "source")).strip(),
         timing_source=str(_get(out, "timing_source", "line0_opto_output")),
@@ -168,7 +178,70 @@ def _parse(doc: object) -> OptoIOData:
         input_delay_rise_us=_number(_get(delay, "rising", w), f"{w}.propagation_delay_us.rising"),
         input_delay_fall_us=_number(_get(delay, "falling", w), f"{w}.propagation_delay_us.falling"),
         input_delay_source=str(_get(delay, "source", f"{w}.propagation_delay_us")),
+        unstable_low_v=_number(
+            _get(band, "low", f"{w}.unstable_band_v"), f"{w}.unstable_band_v.low"
+        ),
+        unstable_high_v=_number(
+            _get(band, "high", f"{w}.unstable_band_v"), f"{w}.unstable_band_v.high"
+        ),
+        sink_min_ma=_number(_get(sink, "min", f"{w}.sink_current_ma"), f"{w}.sink_current_ma.min"),
+        sink_max_ma=_number(_get(sink, "max", f"{w}.sink_current_ma"), f"{w}.sink_current_ma.max"),
+        sink_absolute_max_ma=_number(
+            _get(sink, "absolute_max", f"{w}.sink_current_ma"), f"{w}.sink_current_ma.absolute_max"
+        ),
+        variants=_variants(inp.get("variants", {}) if isinstance(inp, dict) else {}),
     )
+    _check_line1(data)
+    if not 0 <= data.sink_min_ma <= data.sink_max_ma <= data.sink_absolute_max_ma:
+        raise ValueError(
+            "opto I/O data: Line1 sink currents must satisfy 0 <= min <= max <= absolute_max"
+        )
+    if not data.unstable_low_v < data.unstable_high_v:
+        raise ValueError("opto I/O data: Line1 unstable_band_v needs low < high")
+    for name in data.variants:
+        _check_line1(_with_variant(data, name))
+    if data.input_delay_rise_us < 0 or data.input_delay_fall_us < 0:
+        raise ValueError("opto I/O data: Line1 propagation delays must be >= 0 µs")
+    for v, t in zip(data.table_v, data.table, strict=True):
+        _dead_times(t, v)  # the exponential shape must fit every table row
+    return data
+
+
+_VARIANT_KEYS = ("safe_min_v", "safe_max_v", "absolute_max_v")
+
+
+def _variants(node: object) -> dict[str, dict[str, float]]:
+    """The ``line1_opto_input.variants`` mapping: name -> overridden voltage limits."""
+    if not isinstance(node, dict):
+        raise ValueError("opto I/O data: line1_opto_input.variants must be a mapping")
+    out: dict[str, dict[str, float]] = {}
+    for name, body in node.items():
+        where = f"line1_opto_input.variants.{name}"
+        if not isinstance(body, dict):
+            raise ValueError(f"opto I/O data: {where} must be a mapping")
+        unknown = set(body) - {*_VARIANT_KEYS, "description"}
+        if unknown:
+            raise ValueError(f"opto I/O data: {where} has unknown keys {sorted(unknown)}")
+        out[str(name)] = {k: _number(body[k], f"{where}.{k}") for k in _VARIANT_KEYS if k in body}
+        out[str(name)]["__description__"] = str(body.get("description", ""))  # type: ignore[assignment]
+    return out
+
+
+def _with_variant(data: OptoIOData, variant: str) -> OptoIOData:
+    """``data`` with a hardware variant's Line1 voltage limits."""
+    import dataclasses
+
+    if variant == "standard":
+        return data
+    if variant not in data.variants:
+        names = ", ".join(["standard", *data.variants])
+        raise ValueError(f"hardware variant must be one of {names}, not {variant!r}")
+    body = dict(data.variants[variant])
+    desc = str(body.pop("__description__", ""))
+    return dataclasses.replace(data, variant=variant, variant_description=desc, **body)
+
+
+def _check_line1(data: OptoIOData) -> None:
     if not (
         data.safe_min_v
         < data.logic0_max_v
@@ -177,26 +250,27 @@ def _parse(doc: object) -> OptoIOData:
         <= data.absolute_max_v
     ):
         raise ValueError(
-            "opto I/O data: Line1 levels must satisfy safe_min_v < logic0_max_v < "
-            "logic1_above_v <= safe_max_v <= absolute_max_v"
+            f"opto I/O data ({data.variant}): Line1 levels must satisfy safe_min_v < "
+            "logic0_max_v < logic1_above_v <= safe_max_v <= absolute_max_v"
         )
-    if data.input_delay_rise_us < 0 or data.input_delay_fall_us < 0:
-        raise ValueError("opto I/O data: Line1 propagation delays must be >= 0 µs")
-    for v, t in zip(data.table_v, data.table, strict=True):
-        _dead_times(t, v)  # the exponential shape must fit every table row
-    return data
 
 
 @cache
-def _load_cached(path: Path) -> OptoIOData:
-    """Parse and validate one data file (cached per path)."""
+def _load_cached(path: Path, variant: str) -> OptoIOData:
+    """Parse and validate one data file (cached per path and variant)."""
     with path.open(encoding="utf-8") as fh:
-        return _parse(yaml.safe_load(fh))
+        return _with_variant(_parse(yaml.safe_load(fh)), variant)
 
 
-def load_opto_data(path: str | Path | None = None) -> OptoIOData:
-    """Load the opto I/O data file (default: the bundled ``data/opto_io.yaml``)."""
-    return _load_cached(Path(path).resolve() if path is not None else DEFAULT_DATA_PATH)
+def load_opto_data(path: str | Path | None = None, variant: str = "standard") -> OptoIOData:
+    """Load the opto I/O data file (default: the bundled ``data/opto_io.yaml``).
+
+    ``variant`` selects a hardware variant's Line1 voltage limits (``"legacy-29mm"``: the early
+    29 x 29 x 42 mm model, 25 V maximum and 0-18 V safe); ``"standard"`` is the current model.
+    """
+    if not isinstance(variant, str):
+        raise ValueError(f"hardware variant must be a string, not {variant!r}")
+    return _load_cached(Path(path).resolve() if path is not None else DEFAULT_DATA_PATH, variant)
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,12 +587,13 @@ def measure_timing(
 # Line1: opto-isolated input
 # --------------------------------------------------------------------------------------------
 
-IssueKind = Literal["undefined_level", "above_safe_range", "below_safe_range"]
+IssueKind = Literal["undefined_level", "above_safe_range", "below_safe_range", "unstable_band"]
 
 
 @dataclass(frozen=True)
 class Line1Issue:
-    """A Line1 spec violation (undefined band) or warning (outside the safe range), in µs."""
+    """A Line1 spec violation (undefined band) or warning (outside the safe range, or a dwell
+    in the unstable band the manual says to avoid), in µs."""
 
     kind: IssueKind
     severity: Literal["violation", "warning"]
@@ -552,6 +627,11 @@ class Line1Issue:
             return (
                 f"Line1 violation: level in the undefined band {span}, from {came} to {went}, "
                 f"held logic {self.held_level}"
+            )
+        if self.kind == "unstable_band":
+            return (
+                f"Line1 warning: {self.peak_v:.2f} V, in the band to avoid (circuit not stable) "
+                f"{span}"
             )
         side = "above" if self.kind == "above_safe_range" else "below"
         return f"Line1 warning: {self.peak_v:.2f} V, {side} the safe range, {span}"
@@ -624,6 +704,42 @@ def _refine(t: np.ndarray, v: np.ndarray, levels: Sequence[float]) -> tuple[np.n
     rt = np.concatenate(ts)[order]
     rv = np.concatenate(vs)[order]
     return np.maximum.accumulate(rt), rv  # guard against rounding making time step back
+
+
+def _unstable_dwells(t: np.ndarray, v: np.ndarray, data: OptoIOData) -> list[Line1Issue]:
+    """Warnings for each stay in the unstable band (1-1.5 V) that is not an edge passing through.
+
+    A stay is reported when the waveform enters and leaves the band on the same side, or starts
+    or ends in it; a monotonic passage from below to above (or back) is an edge, not a stay.
+    """
+    lo, hi = data.unstable_low_v, data.unstable_high_v
+    rt, rv = _refine(t, v, (lo, hi))
+    n = rt.size
+    mid = np.empty(2 * n - 1)
+    mid[0::2], mid[1::2] = rv, 0.5 * (rv[:-1] + rv[1:])
+    seg_t0 = np.repeat(rt, 2)[:-1]
+    seg_t1 = np.repeat(rt, 2)[1:]
+    codes = np.where(mid < lo, -1, np.where(mid > hi, 1, 0))
+    runs = _runs(codes)
+    out = []
+    for k, (code, s, e) in enumerate(runs):
+        if code != 0:
+            continue
+        t_in, t_out = float(seg_t0[s]), float(seg_t1[e])
+        before = runs[k - 1][0] if k > 0 else None
+        after = runs[k + 1][0] if k + 1 < len(runs) else None
+        if t_out <= t_in or (before is not None and after is not None and before != after):
+            continue
+        out.append(
+            Line1Issue(
+                kind="unstable_band",
+                severity="warning",
+                start_us=t_in,
+                end_us=t_out,
+                peak_v=float(mid[s : e + 1].max()),
+            )
+        )
+    return out
 
 
 def line1_logic(
@@ -713,6 +829,7 @@ def line1_logic(
                 peak_v=float(seg_v.max() if code > 0 else seg_v.min()),
             )
         )
+    issues += _unstable_dwells(t, v, data)
     issues.sort(key=lambda i: (i.start_us, i.kind))
 
     # Propagation delay; with unequal delays a pulse shorter than their difference would come
