@@ -15,7 +15,7 @@ from . import __version__
 from .commands._common import UsageError
 
 # Explicit, ordered list of subcommands (module names in camtwin.commands).
-COMMANDS = ("check", "generate", "model", "regress", "timing", "serve")
+COMMANDS = ("init", "check", "generate", "model", "regress", "timing", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ camtwin generate "$regmap" -o "$out"
 if [[ "$(realpath "$regmap")" == "$root/regmap/camera.yaml" ]]; then
     echo "== camtwin regress $regmap --sim all"
     camtwin regress "$regmap" --sim all
-    echo "== camtwin timing specs/camera-timing.yaml --regmap $regmap -o $out/timing"
-    camtwin timing specs/camera-timing.yaml --regmap "$regmap" -o "$out/timing"
+    echo "== camtwin timing timingspec/specs/camera-timing.yaml --regmap $regmap -o $out/timing"
+    camtwin timing timingspec/specs/camera-timing.yaml --regmap "$regmap" -o "$out/timing"
 fi
 echo "== done: artifacts in $out"

@@ -40,7 +40,7 @@ from firmware_model import OUTPUT_PINS, Event
 from regmap import RegisterMap
 
 from .reference import advance_replay
-from .runner import ROOT, _setup_path, worker_id, write_if_changed
+from .runner import _setup_path, sim_build_root, worker_id, write_if_changed
 
 __all__ = [
     "OUTPUTS",
@@ -114,7 +114,7 @@ def build_native(
     cached = _BUILDS.get((simulator, key))
     if cached is not None and cached.executable.exists():
         return cached
-    base = build_base or ROOT / "build" / "sim"
+    base = build_base or sim_build_root()
     directory = base / worker_id() / f"native-{simulator}" / key
     directory.mkdir(parents=True, exist_ok=True)
     exe = directory / ("harness" if simulator == "verilator" else "native_tb.vvp")

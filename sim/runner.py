@@ -18,6 +18,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SIMULATORS = ("icarus", "verilator")
 TIMESCALE = ("1ns", "1ps")
 CONFIG_ENV = "CAMTWIN_SIM_CONFIG"
+BUILD_DIR_ENV = "CAMTWIN_BUILD_DIR"
+
+
+def sim_build_root() -> Path:
+    """Where simulator builds go: ``$CAMTWIN_BUILD_DIR/sim`` (set by the CLI's ``--build-dir``,
+    default ``build/`` in the working directory), else ``build/sim`` of the source checkout
+    when camtwin runs from one, else ``build/sim`` in the working directory. Never inside an
+    installed package."""
+    env = os.environ.get(BUILD_DIR_ENV)
+    if env:
+        return Path(env) / "sim"
+    if (ROOT / "pyproject.toml").is_file():
+        return ROOT / "build" / "sim"
+    return Path.cwd() / "build" / "sim"
+
 
 __all__ = [
     "SIMULATORS",
@@ -110,7 +125,7 @@ def camera_design(
     key = hashlib.sha1(
         (str(regmap) + json.dumps(overrides, sort_keys=True) + verilog).encode()
     ).hexdigest()[:10]
-    out = Path(out_dir or ROOT / "build" / "sim" / "src" / key)
+    out = Path(out_dir or sim_build_root() / "src" / key)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{rmap.device.name}.v"
     write_if_changed(path, verilog)
@@ -169,7 +184,7 @@ class RunResult:
 
 def build_dir_for(simulator: str, design: Design, waves: bool, base: Path | None = None) -> Path:
     """The build directory of one design, simulator, worker and wave setting (never shared)."""
-    base = base or ROOT / "build" / "sim"
+    base = base or sim_build_root()
     return base / worker_id() / f"{simulator}{'-waves' if waves else ''}" / design.key
 
 

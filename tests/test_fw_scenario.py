@@ -13,7 +13,7 @@ from firmware_model.scenario import ScenarioError, load_scenario, loads_scenario
 from firmware_model.waves import plot_timing, to_wavejson
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "docs" / "examples"
+EXAMPLES = ROOT / "firmware_model" / "examples"
 
 
 def test_debounce_example(camera_map):

@@ -37,7 +37,7 @@ from sim.genicam_plan import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-XSD = ROOT / "third_party" / "genicam" / "GenApiSchema_Version_1_1.xsd"
+XSD = ROOT / "regmap" / "third_party" / "genicam" / "GenApiSchema_Version_1_1.xsd"
 ENCODER_YAML = ROOT / "tests" / "data" / "genicam" / "encoder.yaml"
 NS = {"g": GENAPI_NAMESPACE}
 

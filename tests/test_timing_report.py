@@ -18,7 +18,7 @@ from timingspec.engine import SimResult, run_model
 from timingspec.report import Progress
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "specs" / "camera-timing.yaml"
+SPEC = ROOT / "timingspec" / "specs" / "camera-timing.yaml"
 DATA = ROOT / "tests" / "data" / "timing"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

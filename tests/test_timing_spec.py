@@ -330,7 +330,7 @@ def test_split_unit(text: str, expected: tuple[str, str]) -> None:
 
 
 def test_bundled_spec_loads(camera_map: RegisterMap) -> None:
-    spec = load_spec(ROOT / "specs" / "camera-timing.yaml", camera_map)
+    spec = load_spec(ROOT / "timingspec" / "specs" / "camera-timing.yaml", camera_map)
     names = [r.name for r in spec.requirements]
     assert len(names) == len(set(names)) >= 30
     kinds = {r.measure.kind for r in spec.requirements}

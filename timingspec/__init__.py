@@ -3,7 +3,7 @@
 >>> from regmap import load
 >>> from timingspec import evaluate, load_spec
 >>> rmap = load("regmap/camera.yaml")
->>> spec = load_spec("specs/camera-timing.yaml", rmap)
+>>> spec = load_spec("timingspec/specs/camera-timing.yaml", rmap)
 >>> all(evaluate(rmap, r).passed for r in spec.requirements)
 True
 """

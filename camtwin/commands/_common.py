@@ -11,8 +11,9 @@ from pathlib import Path
 from regmap import RegisterMap, RegmapError, load
 
 from ..outputs import OutputError, OutputSetStage, check_output_path, output_set, shown
+from ..resources import PROJECT_REGMAP, default_regmap
 
-DEFAULT_REGMAP = "regmap/camera.yaml"
+DEFAULT_REGMAP_HELP = f"{PROJECT_REGMAP} in the current directory, else the bundled camera map"
 
 
 class UsageError(Exception):
@@ -23,14 +24,36 @@ class CompileFailed(Exception):
     """The register map has errors; they were already printed."""
 
 
-def add_regmap_argument(parser: argparse.ArgumentParser) -> None:
+def add_regmap_argument(parser: argparse.ArgumentParser, *flags: str) -> None:
+    """The register map: a positional ``REGMAP`` (or the option ``flags``), defaulting to the
+    current project's map, else the bundled camera map."""
     parser.add_argument(
-        "regmap",
-        nargs="?",
-        default=DEFAULT_REGMAP,
+        *(flags or ("regmap",)),
+        **({"dest": "regmap"} if flags else {"nargs": "?"}),
+        default=default_regmap(),
         metavar="REGMAP",
-        help=f"register map YAML file (default: {DEFAULT_REGMAP})",
+        help=f"register map YAML file (default: {DEFAULT_REGMAP_HELP})",
     )
+
+
+def add_build_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """``--build-dir DIR``: where simulator builds and caches go (default: ``build/``)."""
+    parser.add_argument(
+        "--build-dir",
+        type=_output_path,
+        default=Path("build"),
+        metavar="DIR",
+        help="where simulator builds and caches go (default: build/ in the current directory)",
+    )
+
+
+def use_build_dir(path: Path) -> Path:
+    """Make ``path`` the build directory of this run (inherited by simulator subprocesses)."""
+    import os
+
+    path = path.absolute()
+    os.environ["CAMTWIN_BUILD_DIR"] = str(path)
+    return path
 
 
 def add_output_argument(parser: argparse.ArgumentParser, help: str, default=None) -> None:

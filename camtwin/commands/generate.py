@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from regmap import RegisterMap, UnsupportedMap
 from regmap.generators import GENERATORS, Generator
@@ -45,7 +46,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         + "; ".join(f"{k} ({g.description})" for k, g in kinds.items()),
     )
     add_regmap_argument(p)
-    add_output_argument(p, "output directory (created if missing)")
+    add_output_argument(
+        p,
+        "output directory (created if missing; default: build/generate)",
+        default=Path("build/generate"),
+    )
     p.add_argument(
         "--only",
         metavar="KIND,...",

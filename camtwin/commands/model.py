@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..outputs import shown
+from ..resources import default_scenario
 from ._common import (
     CompileFailed,
     UsageError,
@@ -28,8 +30,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "waves.json (WaveDrom), timing.png and summary.txt into the output directory.",
     )
     add_regmap_argument(p)
-    p.add_argument("--scenario", required=True, metavar="FILE.yaml", help="scenario file")
-    add_output_argument(p, "output directory (created if missing)")
+    p.add_argument(
+        "--scenario",
+        default=default_scenario(),
+        metavar="FILE.yaml",
+        help="scenario file (default: scenarios/debounce_1500us.yaml in the current directory, "
+        "else the bundled example)",
+    )
+    add_output_argument(
+        p,
+        "output directory (created if missing; default: build/model)",
+        default=Path("build/model"),
+    )
     p.add_argument(
         "--mode",
         choices=("event", "cycle"),

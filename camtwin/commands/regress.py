@@ -17,10 +17,12 @@ from regmap import UnsupportedMap
 from ._common import (
     CompileFailed,
     UsageError,
+    add_build_dir_argument,
     add_output_argument,
     add_regmap_argument,
     check_output,
     load_regmap,
+    use_build_dir,
     write_outputs,
 )
 
@@ -93,6 +95,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--waves", action="store_true", help="record waves (FST with Icarus, VCD with Verilator)"
     )
+    add_build_dir_argument(p)
     return p
 
 
@@ -147,14 +150,15 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--tests: invalid regular expression {args.tests!r}: {exc}") from None
     out = args.output
     check_output(out)
+    use_build_dir(args.build_dir)
     from sim.coverage import Coverage
     from sim.runner import (
-        ROOT,
         SIMULATORS,
         BuildError,
         apply_overrides,
         camera_design,
         run,
+        sim_build_root,
         slow_overrides,
     )
 
@@ -173,8 +177,8 @@ def run(args: argparse.Namespace) -> int:
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
     runs = []
     owned = ["results.xml", *(f"{s}.{ext}" for s in SIMULATORS for ext in ("xml", "log"))]
-    # One regression at a time per checkout: the simulator builds under build/sim are shared.
-    with _regress_lock(ROOT / "build" / "sim"), write_outputs(out, owned) as stage:
+    # One regression at a time per build directory: the simulator builds under it are shared.
+    with _regress_lock(sim_build_root()), write_outputs(out, owned) as stage:
         for sim in sims:
             t0 = time.monotonic()
             print(f"[{sim}] building and running ...", flush=True)

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..outputs import shown
+from ..resources import PROJECT_SPEC, default_spec
 from ._common import (
-    DEFAULT_REGMAP,
     CompileFailed,
     UsageError,
+    add_build_dir_argument,
     add_output_argument,
+    add_regmap_argument,
     check_input,
     check_output,
     load_regmap,
+    use_build_dir,
     write_outputs,
 )
-
-DEFAULT_SPEC = "specs/camera-timing.yaml"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -33,16 +35,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "spec",
         nargs="?",
-        default=DEFAULT_SPEC,
+        default=default_spec(),
         metavar="SPEC",
-        help=f"timing spec YAML file (default: {DEFAULT_SPEC})",
+        help=f"timing spec YAML file (default: {PROJECT_SPEC} in the current directory, else "
+        "the bundled camera spec)",
     )
-    p.add_argument(
-        "--regmap",
-        default=DEFAULT_REGMAP,
-        metavar="REGMAP",
-        help=f"register map YAML file (default: {DEFAULT_REGMAP})",
-    )
+    add_regmap_argument(p, "--regmap")
     p.add_argument(
         "--rtl",
         choices=("icarus", "verilator"),
@@ -50,7 +48,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "require model and RTL to agree (a disagreement fails the requirement); Table 3-4 "
         "requirements of the electrical model are n/a on RTL",
     )
-    add_output_argument(p, "output directory (created if missing)")
+    add_output_argument(
+        p,
+        "output directory (created if missing; default: build/timing)",
+        default=Path("build/timing"),
+    )
+    add_build_dir_argument(p)
     p.add_argument(
         "--no-tables",
         action="store_true",
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read timing spec '{shown(spec_path)}': {exc.strerror}") from None
     rtl = None
     if args.rtl:
+        use_build_dir(args.build_dir)
         try:
             rtl = (args.rtl, rtl_backend(args.rtl))
         except RtlUnavailable as exc:
