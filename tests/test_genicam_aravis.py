@@ -58,10 +58,11 @@ def relocated(rmap: RegisterMap) -> RegisterMap:
 
 
 def arv_tool(*args: str, debug: str = "all:1") -> subprocess.CompletedProcess:
-    """Run arv-tool against the fake camera on 127.0.0.1 (inside the module's namespace)."""
+    """Run arv-tool against the fake camera on 127.0.0.1 (inside the module's namespace), with
+    Aravis' range checks on: a write outside a feature's Min/Max is an error."""
     env = dict(os.environ, ARV_DEBUG=debug)
     return subprocess.run(
-        [TOOL, "-a", "127.0.0.1", *args],
+        [TOOL, "--range-check=enable", "-a", "127.0.0.1", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -301,6 +302,23 @@ def test_aravis_writes_image_format_features(rmap):
     ]
     assert words[:2] == [640, 8192]  # 125e6 * 2**16 / 1e9 cycles per byte, q16
     assert re.search(r"^DeviceLinkThroughputLimit = 8\.192e\+12 Bps", result.stdout, re.M)
+
+
+@pytest.mark.parametrize("rmap", ["camera"], indirect=True)
+def test_aravis_rejects_values_outside_the_limits(rmap):
+    exposure, _ = rmap.feature("ExposureTime")
+    width, _ = rmap.feature("Width")
+    result = arv_tool(
+        "control",
+        "ExposureTime=9.9",  # Min 10 us
+        "Width=1296",  # Max 1280
+        "GevSCPSPacketSize=9004",  # Max 9000
+        f"R[0x{exposure.address:X}]",
+        f"R[0x{width.address:X}]",
+    )
+    assert len([ln for ln in result.stdout.splitlines() if "error" in ln]) == 3
+    assert register_word(result.stdout, exposure.address) == [exposure.reset_value()]
+    assert register_word(result.stdout, width.address) == [width.reset_value()]
 
 
 def test_aravis_writes_the_standard_features(rmap):
