@@ -8,12 +8,15 @@ PACKETRESEND. Block ids run 1..65535 and never take the value 0.
 
 from __future__ import annotations
 
+import errno
 import socket
 import struct
 import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+
+import numpy as np
 
 from .backend import ImageBlock
 
@@ -41,6 +44,11 @@ _TRAILER = struct.Struct(">HHI")  # reserved, type, size y
 
 BURST_BYTES = 32 * 1024
 """Bytes sent back to back before the pacing waits: well under a client's default 208 KiB."""
+SOL_UDP = 17
+UDP_SEGMENT = 103  # Linux <netinet/udp.h>: UDP generic segmentation offload (GSO)
+GSO_SEGMENTS = 16
+GSO_BYTES = 65000
+_GSO_ERRORS = {errno.EINVAL, errno.EIO, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
 RING_BLOCKS = 16
 """Blocks kept for PACKETRESEND."""
 QUEUE_BLOCKS = 8
@@ -65,18 +73,39 @@ class StreamTarget:
 
 
 class Block:
-    """A frame cut into GVSP packets: leader (packet id 0), payloads 1..n, trailer n+1."""
+    """A frame cut into GVSP packets: leader (packet id 0), payloads 1..n, trailer n+1.
 
-    __slots__ = ("block_id", "chunk", "data", "leader", "n_payload", "trailer")
+    The payload packets are laid out back to back in :attr:`wire` (header, then SCPS - 36
+    bytes of image, the last one shorter), so that one ``sendmsg`` with UDP segmentation
+    offload sends many of them, and a resend is a slice.
+    """
+
+    __slots__ = ("block_id", "chunk", "leader", "n_payload", "size", "stride", "trailer", "wire")
 
     def __init__(
         self, block_id: int, frame: ImageBlock, packet_size: int, timestamp_offset: int = 0
     ) -> None:
         self.block_id = block_id
-        self.data = memoryview(frame.data).cast("B")
-        self.chunk = packet_size - GVSP_OVERHEAD
-        size = len(self.data)
-        self.n_payload = -(-size // self.chunk)
+        data = np.frombuffer(frame.data, dtype=np.uint8)
+        size = self.size = data.size
+        chunk = self.chunk = packet_size - GVSP_OVERHEAD
+        stride = self.stride = chunk + _HEADER.size
+        n = self.n_payload = -(-size // chunk)
+        full, rest = divmod(size, chunk)
+        headers = np.zeros((n, _HEADER.size), dtype=np.uint8)
+        headers[:, 2] = block_id >> 8
+        headers[:, 3] = block_id & 0xFF
+        info = (PAYLOAD << 24) | np.arange(1, n + 1, dtype=np.uint32)
+        headers[:, 4:] = info.astype(">u4").view(np.uint8).reshape(n, 4)
+        wire = np.empty(full * stride + (_HEADER.size + rest if rest else 0), dtype=np.uint8)
+        rows = wire[: full * stride].reshape(full, stride)
+        rows[:, : _HEADER.size] = headers[:full]
+        rows[:, _HEADER.size :] = data[: full * chunk].reshape(full, chunk)
+        if rest:
+            tail = wire[full * stride :]
+            tail[: _HEADER.size] = headers[full]
+            tail[_HEADER.size :] = data[full * chunk :]
+        self.wire = memoryview(wire).cast("B")
         self.leader = _HEADER.pack(0, block_id, LEADER << 24) + _LEADER.pack(
             0,
             PAYLOAD_IMAGE,
@@ -89,26 +118,27 @@ class Block:
             0,
             0,
         )
-        self.trailer = _HEADER.pack(0, block_id, TRAILER << 24 | (self.n_payload + 1)) + (
-            _TRAILER.pack(0, PAYLOAD_IMAGE, frame.height)
+        self.trailer = _HEADER.pack(0, block_id, TRAILER << 24 | (n + 1)) + _TRAILER.pack(
+            0, PAYLOAD_IMAGE, frame.height
         )
 
     @property
     def n_packets(self) -> int:
         return self.n_payload + 2
 
-    def packet(self, packet_id: int, status: int = 0) -> list[bytes | memoryview]:
-        """The buffers of one packet (header and body), for ``sendmsg``."""
+    def packet(self, packet_id: int, status: int = 0) -> bytes:
+        """One packet's bytes, with ``status`` in its header (0x0100 marks a resend)."""
         if packet_id == 0:
-            return [_HEADER.pack(status, self.block_id, LEADER << 24) + self.leader[8:]]
-        if packet_id == self.n_payload + 1:
-            tr = self.trailer
-            return [_HEADER.pack(status, self.block_id, TRAILER << 24 | packet_id) + tr[8:]]
-        a = (packet_id - 1) * self.chunk
-        return [
-            _HEADER.pack(status, self.block_id, PAYLOAD << 24 | packet_id),
-            self.data[a : a + self.chunk],
-        ]
+            body = self.leader[_HEADER.size :]
+            info = LEADER << 24
+        elif packet_id == self.n_payload + 1:
+            body = self.trailer[_HEADER.size :]
+            info = TRAILER << 24 | packet_id
+        else:
+            a = (packet_id - 1) * self.stride + _HEADER.size
+            body = bytes(self.wire[a : a + self.chunk])
+            info = PAYLOAD << 24 | packet_id
+        return _HEADER.pack(status, self.block_id, info) + body
 
 
 class GvspStreamer:
@@ -134,6 +164,8 @@ class GvspStreamer:
         self.dropped = 0
         self.resent = 0
         self.send_errors = 0
+        self.gso = True
+        """Send many packets per call with UDP segmentation offload (off once refused)."""
 
     # -- thread ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -195,35 +227,43 @@ class GvspStreamer:
             while len(self._ring) > RING_BLOCKS:
                 self._ring.popitem(last=False)
         dest = (target.host, target.port)
-        sendmsg = self.sock.sendmsg
-        sendto = self.sock.sendto
+        sock = self.sock
         rate = target.rate
         delay = target.packet_delay_s
-        data = block.data
-        chunk = block.chunk
-        bid = block.block_id
-        header = bytearray(8)
-        pack_into = _HEADER.pack_into
-        fmt = PAYLOAD << 24
+        wire = block.wire
+        stride = block.stride
+        total = len(wire)
+        # packets per sendmsg: one when SCPD asks for gaps, else as many as fit in 64 KiB
+        per_send = 1 if delay or not self.gso else max(1, min(GSO_SEGMENTS, GSO_BYTES // stride))
+        anc = [(SOL_UDP, UDP_SEGMENT, struct.pack("=H", stride))] if per_send > 1 else []
         clock = time.perf_counter
         t0 = clock()
         sent = 0
         allowance = BURST_BYTES
         errors = 0
         try:
-            sendto(block.leader, dest)
+            sock.sendto(block.leader, dest)
         except OSError:
             errors += 1
         sent += len(block.leader) + UDP_IP_OVERHEAD
-        n = block.n_payload
-        for pid in range(1, n + 1):
-            a = (pid - 1) * chunk
-            pack_into(header, 0, 0, bid, fmt | pid)
+        step = per_send * stride
+        off = 0
+        while off < total:
+            end = min(off + step, total)
             try:
-                sendmsg([header, data[a : a + chunk]], (), 0, dest)
-            except OSError:
+                if anc:
+                    sock.sendmsg([wire[off:end]], anc, 0, dest)
+                else:
+                    sock.sendto(wire[off:end], dest)
+            except OSError as exc:
+                if anc and exc.errno in _GSO_ERRORS:
+                    self.gso = False  # no segmentation offload here: one packet per call
+                    anc = []
+                    step = stride
+                    continue
                 errors += 1
-            sent += chunk + GVSP_OVERHEAD
+            sent += end - off + UDP_IP_OVERHEAD * -(-(end - off) // stride)
+            off = end
             if rate is not None and sent > allowance:
                 now = clock()
                 allowance = BURST_BYTES + (now - t0) * rate
@@ -231,15 +271,15 @@ class GvspStreamer:
                     time.sleep((sent - allowance) / rate)
             elif delay:
                 time.sleep(delay)
-            if pid & 63 == 0 and self._resends:
+            if self._resends:
                 self._serve_resends()
         try:
-            sendto(block.trailer, dest)
+            sock.sendto(block.trailer, dest)
         except OSError:
             errors += 1
         self.blocks += 1
-        self.packets += n + 2
-        self.bytes += sent
+        self.packets += block.n_packets
+        self.bytes += sent + len(block.trailer) + UDP_IP_OVERHEAD
         self.send_errors += errors
 
     # -- resend ---------------------------------------------------------------------------
@@ -266,7 +306,7 @@ class GvspStreamer:
             dest = (target.host, target.port)
             for pid in range(first, last + 1):
                 try:
-                    self.sock.sendmsg(block.packet(pid, STATUS_RESEND), (), 0, dest)
+                    self.sock.sendto(block.packet(pid, STATUS_RESEND), dest)
                     self.resent += 1
                 except OSError:
                     self.send_errors += 1

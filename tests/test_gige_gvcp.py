@@ -14,91 +14,12 @@ from firmware_model.device import FirmwareBackend
 from gige import Device
 from regmap import RegisterMap
 from regmap.generators import generate_genicam_xml
+from tests.gige_client import Client, field_addr, get_field
 
 pytestmark = pytest.mark.netns
 
 SERIAL = "SN-0042"
 USER = "bench-left"
-
-
-class Client:
-    """A minimal GVCP client: one UDP socket, one request at a time."""
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 3956) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(1.0)
-        self.dest = (host, port)
-        self.req = 0
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def raw(self, data: bytes, timeout: float = 1.0) -> bytes | None:
-        """Send a datagram; the answer, or None after ``timeout`` of silence."""
-        self.sock.sendto(data, self.dest)
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                ans = self.sock.recv(2048)
-                if struct.unpack_from(">H", ans, 2)[0] != 0x0089:  # skip PENDING_ACK
-                    return ans
-        except TimeoutError:
-            return None
-
-    def command(self, cmd: int, payload: bytes = b"", flags: int = 0x01) -> tuple[int, bytes]:
-        self.req = self.req % 0xFFFF + 1
-        ans = self.raw(struct.pack(">BBHHH", 0x42, flags, cmd, len(payload), self.req) + payload)
-        assert ans is not None, f"no answer to command 0x{cmd:04X}"
-        status, ack, length, req = struct.unpack_from(">HHHH", ans)
-        assert ack == cmd + 1 and req == self.req
-        assert length == len(ans) - 8
-        return status, ans[8:]
-
-    def readreg(self, *addrs: int) -> tuple[int, list[int]]:
-        status, body = self.command(0x0080, struct.pack(f">{len(addrs)}I", *addrs))
-        return status, list(struct.unpack(f">{len(body) // 4}I", body))
-
-    def read(self, addr: int) -> int:
-        status, values = self.readreg(addr)
-        assert status == 0, f"READREG 0x{addr:X}: status 0x{status:04X}"
-        return values[0]
-
-    def writereg(self, *pairs: tuple[int, int]) -> tuple[int, int]:
-        words = [w for p in pairs for w in p]
-        status, body = self.command(0x0082, struct.pack(f">{len(words)}I", *words))
-        return status, struct.unpack(">HH", body)[1]
-
-    def write(self, addr: int, value: int) -> None:
-        status, _ = self.writereg((addr, value))
-        assert status == 0, f"WRITEREG 0x{addr:X}: status 0x{status:04X}"
-
-    def readmem(self, addr: int, count: int) -> tuple[int, bytes]:
-        status, body = self.command(0x0084, struct.pack(">II", addr, count))
-        if status == 0:
-            assert struct.unpack_from(">I", body)[0] == addr
-        return status, body[4:]
-
-    def string(self, addr: int, size: int) -> str:
-        status, data = self.readmem(addr, size)
-        assert status == 0
-        return data.split(b"\0", 1)[0].decode()
-
-
-def field_addr(rmap: RegisterMap, feature: str, index: int = 0) -> tuple[int, int, int]:
-    reg, f = rmap.feature(feature)
-    return reg.address_of(index), f.mask, f.lsb
-
-
-def set_field(c: Client, rmap: RegisterMap, feature: str, raw: int, index: int = 0) -> None:
-    addr, mask, lsb = field_addr(rmap, feature, index)
-    old = c.read(addr)
-    c.write(addr, (old & ~mask) | (raw << lsb & mask))
-
-
-def get_field(c: Client, rmap: RegisterMap, feature: str, index: int = 0) -> int:
-    addr, mask, lsb = field_addr(rmap, feature, index)
-    return (c.read(addr) & mask) >> lsb
 
 
 @pytest.fixture(scope="module")
@@ -349,3 +270,68 @@ def test_timestamp_latch_and_reset(client, camera_map):
     client.write(0x0944, 1)  # reset
     t3 = latch()
     assert t3 < t2
+
+
+# -- busy backend and robustness ------------------------------------------------------------
+
+
+def test_pending_ack_while_the_backend_is_busy(device, client):
+    """A READREG that waits for the backend gets a PENDING_ACK, then its answer."""
+    client.sock.settimeout(2.0)
+    with device.lock:  # the backend is busy (e.g. rendering a frame)
+        client.sock.sendto(struct.pack(">BBHHHI", 0x42, 1, 0x0080, 4, 77, 0x0934), client.dest)
+        first = client.sock.recv(2048)
+        time.sleep(0.05)
+    second = client.sock.recv(2048)
+    status, ack, length, req = struct.unpack_from(">HHHH", first)
+    assert (status, ack, length, req) == (0, 0x0089, 4, 77)
+    assert struct.unpack_from(">I", first, 8)[0] > 0  # time to completion, ms
+    assert struct.unpack_from(">HHHH", second) == (0, 0x0081, 4, 77)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    key=st.sampled_from([0x42, 0x42, 0x42, 0x00, 0xFF]),
+    flags=st.integers(0, 255),
+    command=st.sampled_from([0x0002, 0x0080, 0x0084, 0x0040, 0x0089, 0x7FFF, 0xFFFF]),
+    length=st.integers(0, 0xFFFF),
+    req_id=st.integers(0, 0xFFFF),
+    payload=st.binary(max_size=64),
+)
+def test_fuzzed_reads_get_an_ack_or_silence(device, key, flags, command, length, req_id, payload):
+    c = Client()
+    try:
+        answered = key == 0x42 and flags & 1 and command != 0x0040
+        ans = c.raw(struct.pack(">BBHHH", key, flags, command, length, req_id) + payload, 0.05)
+        if ans is None and answered:  # a slow answer, on a loaded machine
+            c.sock.settimeout(2.0)
+            ans = c.sock.recv(2048)
+        if ans is not None:
+            assert key == 0x42 and flags & 1 and command != 0x0040
+            status, ack, alen, aid = struct.unpack_from(">HHHH", ans)
+            assert (ack, aid) == ((command + 1) & 0xFFFF, req_id)
+            assert alen == len(ans) - 8
+            header_ok = req_id != 0 and length % 4 == 0 and len(payload) >= length
+            if command not in (0x0002, 0x0080, 0x0084):
+                assert status == 0x8001  # NOT_IMPLEMENTED
+            elif not header_ok:
+                assert status == 0x800E  # INVALID_HEADER
+            elif command == 0x0002:
+                assert status == 0 and alen == 0xF8
+            elif command == 0x0080 and (length == 0 or length > 540):
+                assert status == 0x8002  # INVALID_PARAMETER
+            elif command == 0x0084 and length != 8:
+                assert status == 0x8002
+        else:
+            assert key != 0x42 or not flags & 1 or command == 0x0040
+        assert c.read(0x0934)  # still serving
+    finally:
+        c.close()
