@@ -6,8 +6,10 @@ the model runs event-driven up to that cycle (idle stretches cost one jump), app
 scenario's timed writes and Line1/Line2 edges (times from the start of serving, optionally
 repeating) and the pin levels that callers drive live with :meth:`set_line`.
 
-A frame leaves when the model says it is read out: cycle ``t0 + max(E, R)`` of a frame started
-in ``t0`` with the exposure ``E`` and readout ``R`` latched then. Its timestamp is ``t0``.
+A frame leaves when the model says it is read out (its ``readout_end`` event, cycle
+``t0 + E + R(H)`` of a frame started in ``t0``, docs/semantics.md); its pixels are rendered
+then (:mod:`firmware_model.render`) with the image settings latched at its start, and its
+timestamp is ``t0``.
 
 It implements ``gige.backend.Backend`` structurally (this package never imports ``gige``).
 """
@@ -16,25 +18,22 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from regmap import RegisterMap
 
 from .bank import BusError
 from .model import CameraModel
 from .registers import RegisterFile
+from .render import PFNC, ImageSettings, Renderer
 from .scenario import Scenario
 from .simulate import Write, _apply
 
 __all__ = ["DeviceFrame", "FirmwareBackend"]
 
 _INF = float("inf")
-_PFNC = {"Mono8": 0x01080001, "Mono10": 0x01100003, "Mono12": 0x01100005}
 
 
 @dataclass(frozen=True)
@@ -50,28 +49,6 @@ class DeviceFrame:
     offset_x: int
     offset_y: int
     data: bytes
-
-
-@dataclass
-class _Pending:
-    frame_id: int
-    t0: int
-    readout_end: int
-    settings: Any
-
-
-class _StubRenderer:
-    """Frames before the image pipeline exists: a Mono8 ramp that moves with the frame id."""
-
-    def __init__(self, width: int, height: int) -> None:
-        self.width = width
-        self.height = height
-        self._base = (
-            np.arange(width, dtype=np.uint32)[None, :] + np.arange(height)[:, None]
-        ) & 0xFF
-
-    def render(self, frame_id: int) -> bytes:
-        return ((self._base + frame_id) & 0xFF).astype(np.uint8).tobytes()
 
 
 class FirmwareBackend:
@@ -94,18 +71,13 @@ class FirmwareBackend:
         self._levels = [0, 0]  # Line1, Line2 levels sampled from the current cycle on
         self._live: list[tuple[int, int, int, int]] = []  # (cycle, seq, line, level)
         self._seq = itertools.count()
-        self._pending: deque[_Pending] = deque()
+        self._starts: dict[int, tuple[int, ImageSettings]] = {}  # t0 -> (frame id, settings)
         self._events_seen = 0
         self._causes_seen = 0
         self._frames = 0
         self._triggers = 0
         self._overtriggers = 0
-        self._readout_fixed = (
-            rmap.constant("SensorReadoutTime")
-            if "SensorReadoutTime" in rmap.device.constants
-            else None
-        )
-        self._renderer, self._stub = self._make_renderer(seed)
+        self.renderer = Renderer.for_map(rmap, seed=seed)
         self._script: Iterator[tuple[int, int, str, Any]] = iter(())
         self._next: tuple[int, int, str, Any] | None = None
         self.scenario = scenario
@@ -201,16 +173,16 @@ class FirmwareBackend:
         heapq.heappush(self._live, (c, next(self._seq), line, int(level)))
 
     def next_event(self) -> int | None:
+        """The smallest ``until`` for which :meth:`advance` has something new to do: step a
+        cycle where the model is active (a frame starts, is read out...) or an input applies."""
         best = self._next_key()
-        if self._pending:
-            best = min(best, self._pending[0].readout_end + 1)
         if self._stepped:
             wake = self.model.next_activity()
             if wake is not None:
                 best = min(best, wake)
         else:
             best = min(best, self.model.cycle)
-        return None if best == _INF else int(best)
+        return None if best == _INF else int(best) + 1
 
     def stream_rate(self) -> float | None:
         """The link rate from DeviceLinkThroughputLimit when the map has it, else 1 Gb/s."""
@@ -241,30 +213,28 @@ class FirmwareBackend:
                         model.skip_sampling(*self._levels)
                         continue
                     target = min(self._next_key(), _INF if wake is None else wake, until_cycle)
-                    if self._pending:
-                        target = min(target, self._pending[0].readout_end + 1)
-                    target = max(int(target), t + 1)
-                    model.skip(target - t)
-                    self._emit(out)
+                    model.skip(max(int(target), t + 1) - t)
                     continue
             model.step(*self._levels)
             self._stepped = True
-            self._scan_events()
-            self._emit(out)
+            self._scan_events(out)
         return out
 
     # -- frames ---------------------------------------------------------------------------
-    def _scan_events(self) -> None:
+    def _scan_events(self, out: list[DeviceFrame]) -> None:
         m = self.model
         events = m.events
         for e in events[self._events_seen :]:
-            if e.kind == "frame_start":
+            kind = e.kind
+            if kind == "frame_start":
                 self._frames += 1
-                self._start_frame(e.cycle)
-            elif e.kind == "overtrigger":
+                self._starts[e.cycle] = (self._frames, ImageSettings.from_registers(self.regs))
+            elif kind == "readout_end":
+                out.append(self._render(e.frame, e.cycle))
+            elif kind == "overtrigger":
                 self._overtriggers += 1
                 self._triggers += 1
-            elif e.kind == "trigger_lost" and e.selector == "FrameStart":
+            elif kind == "trigger_lost" and e.selector == "FrameStart":
                 self._triggers += 1
         causes = m.frame_causes
         self._triggers += sum(1 for c in causes[self._causes_seen :] if c.source)
@@ -278,76 +248,18 @@ class FirmwareBackend:
             del causes[:]
             self._causes_seen = 0
 
-    def _start_frame(self, t0: int) -> None:
-        acq = self.model.acquisition
-        e = acq.e
-        r = self._readout_cycles()
-        settings = self._settings()
-        self._pending.append(_Pending(self._frames, t0, t0 + max(e, r), settings))
-
-    def _readout_cycles(self) -> int:
-        consts = self.rmap.device.constants
-        if "SensorReadoutOverhead" in consts and "SensorLineTime" in consts:
-            h = self._settings_height()
-            return self.rmap.constant("SensorReadoutOverhead") + h * self.rmap.constant(
-                "SensorLineTime"
-            )
-        return self._readout_fixed or 0
-
-    def _settings_height(self) -> int:
-        if "Height" in self._features:
-            return int(self.regs.get_raw("Height"))
-        return self._stub.height if self._stub else 0
-
-    def _settings(self) -> Any:
-        if self._renderer is not None:
-            from .render import ImageSettings  # type: ignore[import-not-found]
-
-            return ImageSettings.from_registers(self.regs)
-        return None
-
-    def _emit(self, out: list[DeviceFrame]) -> None:
-        pending = self._pending
-        cycle = self.model.cycle
-        while pending and pending[0].readout_end < cycle:
-            p = pending.popleft()
-            out.append(self._render(p))
-
-    def _render(self, p: _Pending) -> DeviceFrame:
-        if self._renderer is not None:
-            s = p.settings
-            f = self._renderer.render(s, p.frame_id, p.t0)
-            return DeviceFrame(
-                p.frame_id,
-                p.t0,
-                p.readout_end,
-                _PFNC[s.pixel_format],
-                s.width,
-                s.height,
-                s.offset_x,
-                s.offset_y,
-                f.data,
-            )
-        st = self._stub
+    def _render(self, t0: int, readout_end: int) -> DeviceFrame:
+        frame_id, s = self._starts.pop(t0)
+        self.model.frame_images.pop(t0, None)
+        f = self.renderer.render(s, frame_id, t0)
         return DeviceFrame(
-            p.frame_id,
-            p.t0,
-            p.readout_end,
-            _PFNC["Mono8"],
-            st.width,
-            st.height,
-            0,
-            0,
-            st.render(p.frame_id),
+            frame_id,
+            t0,
+            readout_end,
+            PFNC[s.pixel_format],
+            s.width,
+            s.height,
+            s.offset_x,
+            s.offset_y,
+            f.data,
         )
-
-    def _make_renderer(self, seed: int) -> tuple[Any, _StubRenderer | None]:
-        try:
-            from .render import Renderer  # type: ignore[import-not-found]
-        except ImportError:
-            return None, _StubRenderer(640, 480)
-        if "Width" not in self._features:
-            return None, _StubRenderer(640, 480)
-        w = self.rmap.constant("SensorWidth")
-        h = self.rmap.constant("SensorHeight")
-        return Renderer(w, h, seed=seed), None

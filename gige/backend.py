@@ -80,8 +80,9 @@ class Backend(Protocol):
         ...
 
     def next_event(self) -> int | None:
-        """The earliest cycle at which :meth:`advance` has something to do (a frame to read
-        out, a scheduled input edge); None when only a register access can change anything."""
+        """The smallest ``until`` for which :meth:`advance` has something to do (a frame to
+        read out, a scheduled input edge...); None when only a register access can change
+        anything. The device calls :meth:`advance` when its clock reaches it."""
         ...
 
     def set_line(self, line: int, level: int, at_cycle: int | None = None) -> None:

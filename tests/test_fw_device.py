@@ -28,10 +28,9 @@ inputs:
 
 
 def _readout(rmap) -> int:
-    c = rmap.device.constants
-    if "SensorReadoutTime" in c:
-        return rmap.constant("SensorReadoutTime")
-    raise AssertionError("the readout formula changed: update this test with the map")
+    """R(H) at the reset Height (docs/semantics.md): overhead + H * line time."""
+    h = min(rmap.feature("Height")[1].reset_for(0), rmap.constant("SensorHeight"))
+    return rmap.constant("SensorReadoutOverhead") + h * rmap.constant("SensorLineTime")
 
 
 def _run(backend: FirmwareBackend, end: int, chunks: list[int]) -> list[tuple[int, object]]:
@@ -59,14 +58,16 @@ def test_same_frames_as_the_simulator_in_any_chunks(slow_camera_map, seed):
     end = sc.cycles + 200  # let the last frames finish their readout
     frames = [f for _, f in _run(b, end, chunks)]
     exposure = 20  # µs = cycles at 1 MHz
-    expect = [(t0, t0 + max(exposure, _readout(sc.rmap))) for t0 in starts]
+    expect = [(t0, t0 + exposure + _readout(sc.rmap)) for t0 in starts]
     assert [(f.timestamp, f.readout_end) for f in frames] == expect
     assert [f.frame_id for f in frames] == list(range(1, len(starts) + 1))
     assert b.stats()["frames"] == len(starts)
     assert b.stats()["triggers"] == len(starts) + ref.counters["OvertriggerCount"]
     assert b.stats()["overtriggers"] == ref.counters["OvertriggerCount"]
+    sensor = (sc.rmap.constant("SensorWidth"), sc.rmap.constant("SensorHeight"))
     for f in frames:
-        assert len(f.data) == f.width * f.height * (1 if f.pixel_format >> 16 & 0xFF == 8 else 2)
+        assert (f.width, f.height, f.pixel_format) == (*sensor, 0x01080001)  # reset: Mono8
+        assert len(f.data) == f.width * f.height
 
 
 def test_repeating_scenario_replays_every_duration(slow_camera_map):
@@ -83,7 +84,8 @@ def test_repeating_scenario_replays_every_duration(slow_camera_map):
     ref = simulate(sc.rmap, 3 * period, line1=line1, writes=writes)
     b = FirmwareBackend(sc.rmap, scenario=sc)
     frames = [f for _, f in _run(b, 3 * period, [period, 2 * period])]
-    done = [t0 for t0 in ref.pulses("frame_start") if t0 + 50 < 3 * period]
+    r = 20 + _readout(sc.rmap)
+    done = [t0 for t0 in ref.pulses("frame_start") if t0 + r < 3 * period]
     assert [f.timestamp for f in frames] == done
     assert len(done) > 2 * 12
 
@@ -115,15 +117,15 @@ def test_next_event_announces_the_readout(slow_camera_map):
     sc = loads_scenario(SCENARIO, slow_camera_map)
     b = FirmwareBackend(sc.rmap, scenario=sc)
     assert b.advance(150) == []
-    # the first pulse (100 µs) has started a frame by now; it is read out 50 cycles later
+    # the first pulse (100 µs) has started a frame by now; it is read out E + R later
     nxt = b.next_event()
-    assert nxt is not None and nxt <= 100 + 4 + 50 + 1
+    assert nxt is not None and nxt <= 100 + 4 + 20 + _readout(sc.rmap) + 1
     for _ in range(100):
-        frames = b.advance(max(nxt, b.cycle + 1))
+        assert nxt is not None and nxt > b.cycle
+        frames = b.advance(nxt)
         if frames:
             break
         nxt = b.next_event()
-        assert nxt is not None
     assert frames[0].readout_end == b.cycle - 1  # advanced exactly to the announced cycle
 
 
