@@ -121,10 +121,12 @@ class Received:
 
 
 class StreamReceiver:
-    """A stream channel's receiving end, with the kernel's default socket buffer."""
+    """A stream channel's receiving end. Its socket buffer holds a few whole frames: the tests
+    that use it check content, and share the interpreter with the device they receive from."""
 
-    def __init__(self) -> None:
+    def __init__(self, rcvbuf: int = 8 * 1024 * 1024) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from firmware_model import RegisterBank, RegisterFile
 from firmware_model.device import FirmwareBackend
+from firmware_model.render import ImageSettings, Renderer
 from gige import Device
 from gige.gvsp import GvspStreamer, StreamTarget
 from tests.gige_client import Client, StreamReceiver, get_field, set_field
@@ -43,6 +45,8 @@ def setup(device, camera_map):
     set_field(c, rm, "TriggerMode", rm.feature("TriggerMode")[1].enum_value("On"), 0)
     set_field(c, rm, "TriggerSource", rm.feature("TriggerSource")[1].enum_value("Software"), 0)
     set_field(c, rm, "AcquisitionMode", rm.feature("AcquisitionMode")[1].enum_value("Continuous"))
+    set_field(c, rm, "Width", 320)  # small frames: a few hundred packets
+    set_field(c, rm, "Height", 100)
     set_field(c, rm, "AcquisitionStart", 1)
     yield c, rx
     set_field(c, rm, "AcquisitionStop", 1)
@@ -89,9 +93,15 @@ def test_software_trigger_gives_one_frame(setup, camera_map):
     assert all(len(blk.packets[i].body) == chunk for i in range(1, n))
     assert all(p.block_id == blk.block_id and p.status == 0 for p in blk.packets.values())
     assert [blk.packets[i].format for i in (0, 1, n + 1)] == [1, 3, 2]
-    if "Width" in rm.features:
-        assert (blk.width, blk.height) == (get_field(c, rm, "Width"), get_field(c, rm, "Height"))
-        assert blk.pixel_format == get_field(c, rm, "PixelFormat")
+    assert (blk.width, blk.height) == (320, 100)
+    assert blk.pixel_format == rm.feature("PixelFormat")[1].enum_value("Mono8")
+    # the pixels are the model's frame: the renderer's, for these settings, id and timestamp
+    regs = RegisterFile(rm, RegisterBank(rm))
+    regs.Width, regs.Height = 320, 100
+    expected = Renderer.for_map(rm).render(
+        ImageSettings.from_registers(regs), frames_before + 1, blk.timestamp
+    )
+    assert blk.payload == expected.data
 
 
 def test_packet_size_follows_scps_and_blocks_count_up(setup, camera_map):
