@@ -31,7 +31,7 @@ from yaml.nodes import MappingNode, Node
 
 from regmap import Interface, RegisterMap
 from regmap.diagnostics import DiagnosticsError
-from regmap.loader import MAX_CLOCK_HZ
+from regmap.loader import MAX_CLOCK_HZ, MAX_CONSTANT
 from regmap.yamlsource import Context, Invalid, Reader, parse, read_source
 
 from .registers import RegisterFile
@@ -132,7 +132,7 @@ class _Builder:
                 )
                 for name, (_k, v) in m.items():
                     with contextlib.suppress(Invalid):
-                        consts[name] = self.r.integer(v, f"constant {name}", 1)
+                        consts[name] = self.r.integer(v, f"constant {name}", 1, MAX_CONSTANT)
             if consts:
                 changes["constants"] = consts
         if changes:

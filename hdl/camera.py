@@ -45,6 +45,10 @@ def _camera_signature() -> wiring.Signature:
     return wiring.Signature(members)
 
 
+MAX_FIFO_DEPTH = 1024
+"""The deepest trigger-delay FIFO the gateware builds (one memory word per pending trigger)."""
+
+
 class Camera(wiring.Component):
     """The camera's I/O and trigger path with a flat AXI4-Lite port ``s_axil_*`` and pin ports."""
 
@@ -53,9 +57,10 @@ class Camera(wiring.Component):
             raise TypeError(f"rmap must be a RegisterMap, not {rmap!r}")
         self._rmap = rmap
         self._fifo_depth = rmap.constant("TriggerFifoDepth")
-        if not isinstance(self._fifo_depth, int) or self._fifo_depth < 1:
+        if not isinstance(self._fifo_depth, int) or not 1 <= self._fifo_depth <= MAX_FIFO_DEPTH:
             raise ValueError(
-                f"TriggerFifoDepth must be a positive integer, not {self._fifo_depth!r}"
+                f"TriggerFifoDepth must be an integer from 1 to {MAX_FIFO_DEPTH}, "
+                f"not {self._fifo_depth!r}"
             )
         super().__init__(_camera_signature())
 

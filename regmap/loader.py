@@ -37,12 +37,21 @@ from .model import (
 )
 from .yamlsource import Context, Invalid, Reader, each, kind_of, parse, read_source
 
-__all__ = ["MAX_ARRAY_COUNT", "MAX_CLOCK_HZ", "MAX_REGISTER_INSTANCES", "load", "loads"]
+__all__ = [
+    "MAX_ARRAY_COUNT",
+    "MAX_CLOCK_HZ",
+    "MAX_CONSTANT",
+    "MAX_REGISTER_INSTANCES",
+    "load",
+    "loads",
+]
 
 _BITS_RE = re.compile(r"\s*(\d{1,6})\s*(?::\s*(\d{1,6})\s*)?")
 
 MAX_CLOCK_HZ = 10**10
 """The fastest clock a map (or a scenario's override) may give, 10 GHz."""
+MAX_CONSTANT = 2**32 - 1
+"""Constants are design parameters (counts, cycles): 0 to 2**32 - 1, like a register's value."""
 MAX_ARRAY_COUNT = 256
 """The most elements of a register array (values of a selector)."""
 MAX_REGISTER_INSTANCES = 16_384
@@ -172,9 +181,10 @@ class Builder:
         try:
             name = self.identifier(key_node, "constant name", r"[A-Za-z_][A-Za-z0-9_]*")
             if isinstance(node, ScalarNode):
-                return Constant(name, r.integer(node, f"constant {name}"), loc=self.ctx.loc(node))
+                value = r.integer(node, f"constant {name}", 0, MAX_CONSTANT)
+                return Constant(name, value, loc=self.ctx.loc(node))
             k = r.mapping(node, f"constant {name}", ("value",), ("unit", "description"))
-            value = r.optional(k, "value", r.integer, f"constant {name} value")
+            value = r.optional(k, "value", r.integer, f"constant {name} value", 0, MAX_CONSTANT)
             if value is None:
                 return None
             return Constant(

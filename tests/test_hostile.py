@@ -246,3 +246,75 @@ def test_html_report_escapes_titles_and_has_a_csp(tmp_path, camera_map):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
     assert csp and "default-src 'none'" in csp.group(1) and "script-src" not in csp.group(1)
+
+
+# -- one checking stage: what `check` accepts, every command runs or refuses at load -------------
+
+CAMERA = Path(__file__).resolve().parent.parent / "regmap" / "camera.yaml"
+# A map `check` used to accept that a later command crashed on: mutation of the camera map,
+# the message `check` gives now.
+MAP_CASES = {
+    "renamed_register": (
+        ("name: TRIGGER_DELAY\n", "name: TRIGGER_DELAYS\n"),
+        r"error: the gateware needs the register TRIGGER_DELAY, which the map does not define; "
+        r"did you mean 'TRIGGER_DELAYS'\?",
+    ),
+    "missing_constant": (
+        ("    TriggerFifoDepth:\n", "    TriggerFifoDeep:\n"),
+        r"error: the (firmware model|gateware) needs the constant TriggerFifoDepth, which the map "
+        r"does not define; did you mean 'TriggerFifoDeep'\?",
+    ),
+    "huge_fifo_depth": (
+        (re.compile(r"(    TriggerFifoDepth:\n      value: )\d+"), r"\g<1>4_000_000_000"),
+        r"error: the gateware cannot use the constant TriggerFifoDepth: TriggerFifoDepth must be "
+        r"an integer from 1 to 1024, not 4000000000",
+    ),
+    "negative_constant": (
+        (re.compile(r"(    SensorLineTime:\n      value: )[\d_]+"), r"\g<1>-600"),
+        r"error: constant SensorLineTime value must be at least 0, not -600",
+    ),
+    "huge_constant": (
+        (re.compile(r"(    SensorLineTime:\n      value: )[\d_]+"), r"\g<1>2**80"),
+        r"error: constant SensorLineTime value must be an integer, not '2\*\*80'",
+    ),
+}
+
+
+def _mutated(tmp_path: Path, name: str) -> Path:
+    (old, new), _message = MAP_CASES[name]
+    text = CAMERA.read_text()
+    changed = (
+        old.sub(new, text, count=1) if isinstance(old, re.Pattern) else text.replace(old, new, 1)
+    )
+    assert changed != text, f"the camera map no longer has {old!r}"
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(changed)
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(MAP_CASES))
+def test_check_refuses_what_a_later_command_cannot_use(name, tmp_path, capsys):
+    path = _mutated(tmp_path, name)
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: {MAP_CASES[name][1]}", err, re.M), err
+    assert "Traceback" not in err and "Warning" not in err
+
+
+@pytest.mark.parametrize("name", sorted(MAP_CASES))
+def test_later_commands_run_or_refuse_at_load(name, tmp_path, capsys):
+    path = _mutated(tmp_path, name)
+    spec = HOSTILE.parent / "timing" / "impossible.yaml"
+    scenario = Path(__file__).resolve().parent.parent / "docs" / "examples" / "debounce_1500us.yaml"
+    for argv in (
+        ["generate", str(path), "-o", str(tmp_path / "g")],
+        ["model", str(path), "--scenario", str(scenario), "-o", str(tmp_path / "m")],
+        ["timing", str(spec), "--regmap", str(path), "-o", str(tmp_path / "t"), "--no-tables"],
+    ):
+        rc = main(argv)
+        err = capsys.readouterr().err
+        out = Path(argv[argv.index("-o") + 1])
+        assert rc in (0, 1), (argv, err)
+        assert "Traceback" not in err
+        if not out.exists():  # refused when the map was loaded, with the location
+            assert rc == 1 and f"{path}:" in err, (argv, err)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 from regmap import RegisterMap, RegmapError, load
@@ -117,13 +117,21 @@ def check_input(path: str | Path, what: str) -> Path:
     return Path(path)
 
 
-def load_regmap(path: str | Path) -> RegisterMap:
-    """Load and check a register map; print diagnostics and raise on errors."""
+def load_regmap(path: str | Path, uses: Iterable[str] = ()) -> RegisterMap:
+    """Load and check a register map, and check that the consumers in ``uses`` (see
+    :data:`camtwin.consumers.ALL`) can work with it; print diagnostics and raise on errors."""
+    from ..consumers import consumer_problems
+
     path = check_input(path, "register map")
     try:
-        return load(path)
+        rmap = load(path)
     except RegmapError as exc:
         print(exc.render(), file=sys.stderr)
         raise CompileFailed from None
     except OSError as exc:
         raise UsageError(f"cannot read register map '{shown(path)}': {exc.strerror}") from None
+    problems = consumer_problems(rmap, uses)
+    if problems:
+        print(RegmapError(problems).render(), file=sys.stderr)
+        raise CompileFailed
+    return rmap

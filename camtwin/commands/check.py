@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..consumers import ALL
 from ._common import CompileFailed, add_regmap_argument, load_regmap
 
 
@@ -20,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        rmap = load_regmap(args.regmap)
+        rmap = load_regmap(args.regmap, ALL)
     except CompileFailed:
         return 1
     n_regs = sum(r.count for r in rmap.registers)

@@ -78,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
     generators = _select(args.only)
     check_output(args.output)
     try:
-        rmap = load_regmap(args.regmap)
+        uses = ["generators"]
+        if any(g.kind == "verilog" for g in generators):
+            uses.append("gateware")
+        rmap = load_regmap(args.regmap, uses)
     except CompileFailed:
         print("camtwin generate: no files written: the register map has errors", file=sys.stderr)
         return 1
