@@ -15,12 +15,24 @@ import contextlib
 import re
 import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from regmap import RegisterMap, SourceLoc, UnsupportedMap
 from regmap.diagnostics import Diagnostic, did_you_mean
 
-__all__ = ["ALL", "consumer_problems"]
+__all__ = ["ALL", "Problem", "consumer_problems"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A consumer that cannot be set up on a map."""
+
+    use: str
+    diagnostic: Diagnostic
+    absent: bool
+    """The map defines nothing close to what is missing: a generic map, not the camera's (a
+    register or constant of a similar name, or a value, makes it an error in the map)."""
 
 
 def _firmware_model(rmap: RegisterMap) -> None:
@@ -85,7 +97,7 @@ def _candidates(rmap: RegisterMap, kind: str) -> dict[str, SourceLoc | None]:
     return {n: c.loc for n, c in rmap.device.constants.items()}
 
 
-def _locate(rmap: RegisterMap, use: str, exc: BaseException) -> tuple[SourceLoc, str]:
+def _locate(rmap: RegisterMap, use: str, exc: BaseException) -> tuple[SourceLoc, str, bool]:
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     start = SourceLoc(rmap.source, 1, 1)
     m = _MISSING.search(text)
@@ -98,6 +110,7 @@ def _locate(rmap: RegisterMap, use: str, exc: BaseException) -> tuple[SourceLoc,
         return (
             loc or start,
             f"the {use} needs the {kind} {name}, which the map does not define{hint}",
+            not hint,
         )
     if m:
         reg = (
@@ -110,20 +123,21 @@ def _locate(rmap: RegisterMap, use: str, exc: BaseException) -> tuple[SourceLoc,
             (reg.loc if reg else None) or start,
             f"the {use} needs the field {m.group('reg')}.{m.group('field')}, which the map does "
             f"not define{did_you_mean(m.group('field'), names)}",
+            False,
         )
     for name, loc in _candidates(rmap, "constant").items():
         if re.search(rf"\b{re.escape(name)}\b", text) and loc is not None:
-            return loc, f"the {use} cannot use the constant {name}: {text}"
-    return start, f"the {use} cannot use this map: {type(exc).__name__}: {text}"
+            return loc, f"the {use} cannot use the constant {name}: {text}", False
+    return start, f"the {use} cannot use this map: {type(exc).__name__}: {text}", False
 
 
-def consumer_problems(rmap: RegisterMap, uses: Iterable[str] = ALL) -> list[Diagnostic]:
-    """A diagnostic for each consumer in ``uses`` that cannot be set up on ``rmap``."""
+def consumer_problems(rmap: RegisterMap, uses: Iterable[str] = ALL) -> list[Problem]:
+    """A :class:`Problem` for each consumer in ``uses`` that cannot be set up on ``rmap``."""
     try:
         lines = Path(rmap.source).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError, TypeError):
         lines = []
-    out: list[Diagnostic] = []
+    out: list[Problem] = []
     for use in uses:
         try:
             TRIALS[use](rmap)
@@ -137,8 +151,8 @@ def consumer_problems(rmap: RegisterMap, uses: Iterable[str] = ALL) -> list[Diag
             OverflowError,
             ArithmeticError,
         ) as exc:
-            loc, message = _locate(rmap, use, exc)
+            loc, message, absent = _locate(rmap, use, exc)
             source = lines[loc.line - 1] if 0 < loc.line <= len(lines) else ""
             length = len(re.match(r"[\w.:-]*", source[loc.col - 1 :]).group(0)) if source else 1
-            out.append(Diagnostic(loc, message, "", max(1, length), source))
+            out.append(Problem(use, Diagnostic(loc, message, "", max(1, length), source), absent))
     return out

@@ -117,9 +117,15 @@ def check_input(path: str | Path, what: str) -> Path:
     return Path(path)
 
 
-def load_regmap(path: str | Path, uses: Iterable[str] = ()) -> RegisterMap:
+def load_regmap(
+    path: str | Path, uses: Iterable[str] = (), notes: list[str] | None = None
+) -> RegisterMap:
     """Load and check a register map, and check that the consumers in ``uses`` (see
-    :data:`camtwin.consumers.ALL`) can work with it; print diagnostics and raise on errors."""
+    :data:`camtwin.consumers.ALL`) can work with it; print diagnostics and raise on errors.
+
+    With ``notes``, a consumer that finds nothing of what it needs (a generic map, not the
+    camera's) is not an error: a note naming it is appended to ``notes``.
+    """
     from ..consumers import consumer_problems
 
     path = check_input(path, "register map")
@@ -131,7 +137,10 @@ def load_regmap(path: str | Path, uses: Iterable[str] = ()) -> RegisterMap:
     except OSError as exc:
         raise UsageError(f"cannot read register map '{shown(path)}': {exc.strerror}") from None
     problems = consumer_problems(rmap, uses)
+    if notes is not None:
+        notes += [p.use for p in problems if p.absent]
+        problems = [p for p in problems if not p.absent]
     if problems:
-        print(RegmapError(problems).render(), file=sys.stderr)
+        print(RegmapError([p.diagnostic for p in problems]).render(), file=sys.stderr)
         raise CompileFailed
     return rmap
