@@ -305,7 +305,7 @@ def test_check_refuses_what_a_later_command_cannot_use(name, tmp_path, capsys):
 def test_later_commands_run_or_refuse_at_load(name, tmp_path, capsys):
     path = _mutated(tmp_path, name)
     spec = HOSTILE.parent / "timing" / "impossible.yaml"
-    scenario = Path(__file__).resolve().parent.parent / "docs" / "examples" / "debounce_1500us.yaml"
+    scenario = CAMERA.parent.parent / "firmware_model" / "examples" / "debounce_1500us.yaml"
     for argv in (
         ["generate", str(path), "-o", str(tmp_path / "g")],
         ["model", str(path), "--scenario", str(scenario), "-o", str(tmp_path / "m")],
