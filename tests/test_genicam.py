@@ -1375,3 +1375,40 @@ def test_a_map_feature_named_as_a_constant_standard_feature_is_an_error():
         match=r"^DeviceTLType is a standard GigE Vision feature that the generator emits; remove",
     ):
         generate_genicam_xml(loads(text))
+
+
+TINY_YAML = """
+device: {name: tiny, vendor: v, model: m, clock_hz: 1_000_000, base_address: 0x10000}
+categories:
+  - name: Control
+registers:
+  - name: CTRL
+    address: 0x10000
+    fields:
+      - {name: a, bits: 0, access: rw,
+         feature: {name: Enable, type: Boolean, category: Control}}
+"""
+
+
+def test_a_map_without_device_or_transport_categories_gets_both(schema):
+    """The generator makes DeviceControl (first) and TransportLayerControl (last) itself."""
+    xml = generate_genicam_xml(loads(TINY_YAML))
+    assert [str(e) for e in schema.iter_errors(xml)] == []
+    nodemap = genapi.NodeMap()
+    nodemap.load_xml_from_string(xml)
+    root = [f.node.name for f in nodemap.get_node("Root").features]
+    assert root == [DC, "Control", TL]
+    members = _category_members(nodemap, "Root")
+    assert {n for n, path in members.items() if path == (DC,)} == {
+        n for n, (cat, *_) in GEV_FEATURES.items() if cat == DC
+    }
+    assert {n for n, path in members.items() if path == (TL,)} == {
+        n for n, (cat, *_) in GEV_FEATURES.items() if cat == TL
+    } | {"TLParamsLocked"}
+    assert nodemap.get_node(TL).node.visibility != genapi.EVisibility.Invisible
+    # Without the GigE Vision features, nothing is locked: no transport layer category at all.
+    names = {
+        el.get("Name")
+        for el in ET.fromstring(generate_genicam_xml(loads(TINY_YAML), standard_namespace="None"))
+    }
+    assert not names & {DC, TL, "TLParamsLocked"}
