@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .ffc import BRIGHT_REFERENCE, FFC_MODES, FFCTables, NonUniformity, ffc_tables, raw_values
 from .imaging import Imaging
 
 __all__ = [
@@ -94,7 +95,8 @@ def bytes_per_pixel(pixel_format: str) -> int:
 class ImageSettings:
     """The image features one frame is rendered with (user values, as the features give them).
 
-    ``gamma`` is None when GammaEnable is 0. ``balance_ratio`` holds the Red, Green and Blue
+    ``gamma`` is None when GammaEnable is 0; ``ffc`` is None when FFCEnable is 0, else the
+    FFCMode (``PointToPoint`` or ``Plane16x16``). ``balance_ratio`` holds the Red, Green and Blue
     BalanceRatio values; on this monochrome sensor they weigh the colour test patterns only.
     Values beyond the features' ranges that the registers can still hold (e.g. DigitalShift 7)
     are valid: every pipeline step saturates.
@@ -111,6 +113,7 @@ class ImageSettings:
     digital_shift: int = 0
     gamma: float | None = None
     balance_ratio: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    ffc: str | None = None
 
     def __post_init__(self) -> None:
         _check_int("width", self.width, 1)
@@ -148,6 +151,10 @@ class ImageSettings:
                 f"balance_ratio must be a tuple of three finite numbers >= 0 (Red, Green, Blue), "
                 f"not {ratios!r}"
             )
+        if self.ffc is not None and self.ffc not in FFC_MODES:
+            raise ValueError(
+                f"ffc must be None (off) or one of {', '.join(FFC_MODES)}, not {self.ffc!r}"
+            )
 
     @property
     def payload_size(self) -> int:
@@ -171,6 +178,10 @@ class ImageSettings:
             regs.get_raw("PixelFormat"),
         )
         pattern = regs.get("TestPattern")
+        ffc = None  # a map without the FFC features: off
+        if "FFCEnable" in regs.rmap.features and regs.get("FFCEnable"):
+            mode = regs.get("FFCMode") if "FFCMode" in regs.rmap.features else None
+            ffc = mode if mode in FFC_MODES else FFC_MODES[0]
         gamma = float(regs.get("Gamma")) if regs.get("GammaEnable") else None
         ratios = tuple(
             float(regs.get("BalanceRatio", BalanceRatioSelector=c))
@@ -188,6 +199,7 @@ class ImageSettings:
             digital_shift=int(regs.get("DigitalShift")),
             gamma=gamma,
             balance_ratio=ratios,  # type: ignore[arg-type]
+            ffc=ffc,
         )
 
 
@@ -249,23 +261,112 @@ class Renderer:
 
     Pattern sources (12-bit, whole sensor) are computed once per pattern and cached, as are
     pipeline tables; a frame is then one table look-up over the window. ``seed`` chooses the
-    scene shown with TestPattern Off.
+    scene shown with TestPattern Off. ``non_uniformity`` gives the sensor a fixed-pattern
+    response (:class:`~firmware_model.ffc.NonUniformity`); without it the sensor is ideal and
+    flat-field correction changes nothing.
     """
 
-    def __init__(self, sensor_width: int, sensor_height: int, *, seed: int = 0) -> None:
+    def __init__(
+        self,
+        sensor_width: int,
+        sensor_height: int,
+        *,
+        seed: int = 0,
+        non_uniformity: NonUniformity | None = None,
+    ) -> None:
         _check_int("sensor_width", sensor_width, 1)
         _check_int("sensor_height", sensor_height, 1)
         _check_int("seed", seed, 0)
+        if non_uniformity is not None and not isinstance(non_uniformity, NonUniformity):
+            raise ValueError(
+                f"non_uniformity must be None or a NonUniformity, not {non_uniformity!r}"
+            )
         self.sensor_width = int(sensor_width)
         self.sensor_height = int(sensor_height)
         self.seed = int(seed)
+        self.non_uniformity = non_uniformity
         self._sources: dict[tuple, np.ndarray] = {}
         self._luts: dict[tuple, np.ndarray] = {}
+        self._sensed: dict[tuple, np.ndarray] = {}
+        self._ffc: dict[str, FFCTables] = {}
+        self._maps: tuple[np.ndarray, np.ndarray] | None = None
+        self._buffer: np.ndarray | None = None
 
     @classmethod
-    def for_map(cls, rmap: Any, *, seed: int = 0) -> Renderer:
+    def for_map(
+        cls, rmap: Any, *, seed: int = 0, non_uniformity: NonUniformity | None = None
+    ) -> Renderer:
         """A renderer for the sensor of a register map (its SensorWidth and SensorHeight)."""
-        return cls(rmap.constant("SensorWidth"), rmap.constant("SensorHeight"), seed=seed)
+        return cls(
+            rmap.constant("SensorWidth"),
+            rmap.constant("SensorHeight"),
+            seed=seed,
+            non_uniformity=non_uniformity,
+        )
+
+    # -- sensor response and flat-field correction ----------------------------------------
+    def _gain_offset(self) -> tuple[np.ndarray, np.ndarray]:
+        """The non-uniformity's gain map and offset map + 1/2 over the sensor (cached)."""
+        if self._maps is None:
+            assert self.non_uniformity is not None
+            g, o = self.non_uniformity.maps(self.sensor_width, self.sensor_height)
+            o += np.float32(0.5)
+            g.setflags(write=False)
+            o.setflags(write=False)
+            self._maps = (g, o)
+        return self._maps
+
+    def reference_frames(self) -> tuple[np.ndarray, np.ndarray]:
+        """Raw dark (sensor value 0) and bright (``BRIGHT_REFERENCE``, evenly lit) frames of
+        the whole sensor: what the correction tables are computed from."""
+        shape = (self.sensor_height, self.sensor_width)
+        return self.expose(np.zeros(shape)), self.expose(np.full(shape, float(BRIGHT_REFERENCE)))
+
+    def expose(self, values: Any) -> np.ndarray:
+        """Raw 12-bit values (uint16) of whole-sensor sensor values through the sensor."""
+        s = np.asarray(values)
+        if s.shape != (self.sensor_height, self.sensor_width):
+            raise ValueError(
+                f"sensor values must be a {self.sensor_height} x {self.sensor_width} array "
+                f"(rows x columns), not {s.shape}"
+            )
+        if self.non_uniformity is None:
+            return np.clip(np.floor(s + 0.5), 0, SENSOR_MAX).astype(np.uint16)
+        g, o = self._gain_offset()
+        return raw_values(s, g, o)
+
+    def ffc_tables(self, mode: str) -> FFCTables:
+        """The flat-field correction tables of ``mode``, computed once from
+        :meth:`reference_frames` (``ValueError`` if the max/min brightness ratio exceeds 2)."""
+        t = self._ffc.get(mode)
+        if t is None:
+            t = ffc_tables(*self.reference_frames(), mode)
+            self._ffc[mode] = t
+        return t
+
+    def _sense(self, src: np.ndarray, x0: int, y0: int, ffc: str | None) -> np.ndarray:
+        """Sensor values of a window at (x0, y0) through the sensor and the FFC."""
+        if self.non_uniformity is None:
+            return src  # an ideal sensor: raw = S, and the correction is the identity
+        g, o = self._gain_offset()
+        h, w = src.shape
+        win = (slice(y0, y0 + h), slice(x0, x0 + w))
+        if ffc is None:
+            return raw_values(src, g[win], o[win])
+        # raw_values() then FFCTables.apply() in one reused float32 buffer (the same float32
+        # operations in the same order, so the same result): no page faults per frame.
+        t = self.ffc_tables(ffc)
+        buf = self._buffer
+        if buf is None or buf.shape != src.shape:
+            buf = self._buffer = np.empty(src.shape, dtype=np.float32)
+        np.multiply(src, g[win], out=buf)
+        buf += o[win]
+        np.clip(buf, 0, SENSOR_MAX, out=buf)
+        np.trunc(buf, out=buf)  # the raw value (an integer, exact in float32)
+        buf *= t.gain[win]
+        buf += t.bias[win]
+        np.clip(buf, 0, SENSOR_MAX, out=buf)
+        return buf.astype(np.uint16)
 
     # -- sources ------------------------------------------------------------------------
     def _grid(self) -> tuple[np.ndarray, np.ndarray]:
@@ -385,11 +486,51 @@ class Renderer:
         x0, y0 = dx + s.offset_x, dy + s.offset_y
         return tex[y0 : y0 + s.height, x0 : x0 + s.width]
 
+    def sensor_values(self, settings: ImageSettings, frame_id: int) -> np.ndarray:
+        """The 12-bit values of a frame's window entering the image pipeline: the source
+        through the sensor's non-uniformity and, when ``settings.ffc``, the correction."""
+        src = self.source(settings, frame_id)
+        s = settings
+        if self.non_uniformity is None:
+            return src
+        if s.test_pattern == "Off":
+            return self._sense(src, s.offset_x, s.offset_y, s.ffc)
+        # A test pattern is the same in every frame: its whole-sensor values are cached.
+        balance = _balance_q8(s.balance_ratio) if s.test_pattern.endswith("ColorBar") else None
+        key = (s.test_pattern, balance, s.ffc)
+        full = self._sensed.get(key)
+        if full is None:
+            full = self._sense(self.pattern(s.test_pattern, s.balance_ratio), 0, 0, s.ffc)
+            full.setflags(write=False)
+            if len(self._sensed) >= _CACHE_LIMIT:
+                self._sensed.clear()
+            self._sensed[key] = full
+        return full[s.offset_y : s.offset_y + s.height, s.offset_x : s.offset_x + s.width]
+
     def render(self, settings: ImageSettings, frame_id: int, timestamp: int) -> Frame:
         """Render frame ``frame_id`` whose frame start is at device time ``timestamp`` (cycles)."""
         if not isinstance(settings, ImageSettings):
             raise ValueError(f"settings must be an ImageSettings, not {settings!r}")
         _check_int("timestamp", timestamp, 0)
-        src = self.source(settings, frame_id)
+        src = self.sensor_values(settings, frame_id)
         data = np.take(self._lut(settings), src).tobytes()
         return Frame(int(frame_id), int(timestamp), settings, data)
+
+    def render_values(
+        self, settings: ImageSettings, values: Any, frame_id: int = 0, timestamp: int = 0
+    ) -> Frame:
+        """Render a frame of a given whole-sensor scene (``values``: 12-bit sensor values,
+        SensorHeight x SensorWidth, e.g. an evenly lit flat field) instead of the settings'
+        source, through the same sensor, correction and pipeline."""
+        if not isinstance(settings, ImageSettings):
+            raise ValueError(f"settings must be an ImageSettings, not {settings!r}")
+        _check_int("frame_id", frame_id, 0)
+        _check_int("timestamp", timestamp, 0)
+        raw = self.expose(values)  # checks the shape
+        s = settings
+        self.source(s, 0)  # checks the window
+        win = raw[s.offset_y : s.offset_y + s.height, s.offset_x : s.offset_x + s.width]
+        if s.ffc is not None and self.non_uniformity is not None:
+            win = self.ffc_tables(s.ffc).apply(win, s.offset_x, s.offset_y)
+        data = np.take(self._lut(s), win).tobytes()
+        return Frame(int(frame_id), int(timestamp), s, data)

@@ -444,7 +444,7 @@ def test_documented_example_output_is_current(monkeypatch: pytest.MonkeyPatch) -
     start = text.index("## Pixels\n")
     section = text[start : text.index("\n## ", start)]
     pairs = re.findall(r"```python\n(.*?)```\s*(?:\n[^`]*?)?```text\n(.*?)```", section, re.S)
-    assert len(pairs) == 2
+    assert len(pairs) == 3
     for code, shown in pairs:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
