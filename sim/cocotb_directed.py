@@ -345,3 +345,83 @@ async def reads_in_event_cycles(dut):
         "FrameCount reads in frame-start cycles: %s", [(a.cycle, a.value) for a in hits]
     )
     assert hits, "no FrameCount read was performed in a frame-start cycle"
+
+
+# Image geometry, payload and frame period on the slow-clock map (a 64 x 8 sensor,
+# R(H) = 10 + 5 * H cycles, Tx = ceil(W * H * B * byte_time / 2**16)), values by hand
+# (docs/semantics.md, "Image geometry, payload and frame period"):
+# (name, Width, Height, PixelFormat, byte time, ExposureTime, AcquisitionFrameRate or None,
+#  PayloadSize, P).
+MONO8, MONO10, MONO12 = 0x0108_0001, 0x0110_0003, 0x0110_0005
+IMAGE_CASES = [
+    # smallest region: R(2) = 20, 16 * 2 = 32 B, Tx = ceil(32 * 4096 / 65536) = 2
+    ("min-readout", 16, 2, MONO8, 4096, 5, None, 32, 20),
+    # whole sensor: R(8) = 50, 512 B, Tx = 32
+    ("max-readout", 64, 8, MONO8, 4096, 5, None, 512, 50),
+    # Mono12 doubles the payload: 1024 B at 1 cycle per byte, Tx = 1024 > R(8) = 50
+    ("mono12-transfer", 64, 8, MONO12, 65536, 5, None, 1024, 1024),
+    # Mono10 32 x 4: 256 B at a little over 1/8 cycle per byte,
+    # Tx = ceil(256 * 8193 / 65536) = ceil(32.004) = 33 > R(4) = 30
+    ("mono10-transfer", 32, 4, MONO10, 8193, 5, None, 256, 33),
+    # exposure 77 > R(2) = 20 and Tx = 2
+    ("exposure", 16, 2, MONO8, 4096, 77, None, 32, 77),
+    # AcquisitionFrameRate stored as a 90-cycle period, above E, R(8) = 50 and Tx = 32
+    ("frame-rate", 64, 8, MONO8, 4096, 5, 90, 512, 90),
+    # raw Width 0xFFFF acts as the sensor's 64, Height 7 as 6 (grid 2), byte time 0: no
+    # transfer limit; 64 * 6 * 2 = 768 B; R(6) = 40
+    ("raw-big-width-no-link-limit", 0xFFFF, 7, MONO12, 0, 3, None, 768, 40),
+    # raw Width 40 acts as 32 (grid 16), Height 1 as the minimum 2, an unknown format as
+    # Mono8: 64 B at 1 cycle per byte, Tx = 64 > R(2) = 20
+    ("raw-off-grid-unknown-format", 40, 1, 0x1234_5678, 65536, 3, None, 64, 64),
+    # raw Width 0 acts as the minimum 16, Height 1000 as the sensor's 8: 128 B,
+    # Tx = ceil(128 * 1537 / 65536) = ceil(3.002) = 4 < R(8) = 50
+    ("raw-small-width-tall", 0, 1000, MONO8, 1537, 3, None, 128, 50),
+]
+
+
+@cocotb.test()
+async def image_format_frame_period(dut):
+    """Width, Height, PixelFormat and the link's byte time set PayloadSize and the frame period
+    (readout-, transfer-, exposure- and frame-rate-limited), raw out-of-rule values included."""
+    tb = await start_tb(dut)
+    assert (tb.rmap.constant("SensorWidth"), tb.rmap.constant("SensorHeight")) == (64, 8)
+    for name, w, h, fmt, byte_time, e, f, payload, period in IMAGE_CASES:
+        ops = [
+            op(1, "set", "Width", w),
+            op(2, "set", "Height", h),
+            op(3, "set", "PixelFormat", fmt),
+            op(4, "set", "DeviceLinkThroughputLimit", byte_time),
+            op(5, "set", "ExposureTime", e),
+            op(6, "set", "AcquisitionFrameRate", f or 1),
+            op(7, "set", "AcquisitionFrameRateEnable", int(f is not None)),
+            op(8, "get", "PayloadSize"),
+            op(9, "get", "ResultingFrameRate"),
+            op(12, "execute", "AcquisitionStart"),
+        ]
+        res = await cosim(tb, f"image-{name}", 60 + 3 * period, ops)
+        assert (final(res, "PayloadSize"), final(res, "ResultingFrameRate")) == (
+            payload,
+            period,
+        ), name
+        starts = pulses(res)
+        gaps = {b - a for a, b in itertools.pairwise(starts)}
+        assert len(starts) >= 3 and gaps == {period}, (name, starts)
+
+
+@cocotb.test()
+async def image_transfer_time_extremes(dut):
+    """The largest raw values: Width and Height 0xFFFF act as the sensor, Mono12, byte time
+    2**32 - 1. The transfer time saturates at 2**32 - 1 on the camera's map; on the slow map
+    it is ceil(1024 * (2**32 - 1) / 2**16) = 2**26 (1024 * (2**32 - 1) = 2**42 - 1024)."""
+    tb = await start_tb(dut)
+    sensor = (tb.rmap.constant("SensorWidth"), tb.rmap.constant("SensorHeight"))
+    expected = {(64, 8): (1024, 2**26), (1280, 1024): (2_621_440, 2**32 - 1)}[sensor]
+    ops = [
+        op(1, "set", "Width", 0xFFFF),
+        op(2, "set", "Height", 0xFFFF),
+        op(3, "set", "PixelFormat", MONO12),
+        op(4, "set", "DeviceLinkThroughputLimit", 0xFFFF_FFFF),
+        op(5, "set", "ExposureTime", 3),
+    ]
+    res = await cosim(tb, "image-extremes", 40, ops)
+    assert (final(res, "PayloadSize"), final(res, "ResultingFrameRate")) == expected

@@ -22,6 +22,13 @@ EVENTS = (
 )
 STORAGE_ONLY = ("AnalogControl", "ImageFormatControl")
 """Categories whose registers only store values: one bin per register (written)."""
+IMAGE_TIMING = ("Width", "Height", "PixelFormat")
+"""Image features of those categories that set PayloadSize and the frame period."""
+GEOMETRY_BINS = ("below_min", "min", "grid", "off_grid", "sensor", "above_sensor")
+"""Raw Width/Height classes: below the minimum, the minimum, on the increment grid inside the
+sensor, off the grid, the sensor size, beyond the sensor (docs/semantics.md)."""
+BYTE_TIME_BINS = ("0", "below_1", "1", "above_1")
+"""Byte time classes: no limit, under one cycle per byte, exactly one, more."""
 IRRELEVANT = ("cfg.LineSource[Line1]", "cfg.LineDebouncerTime[Line0]")
 """Fields that have no effect on the hardware (Line1 is always an input, Line0 an output)."""
 BUS = ("slverr_read", "slverr_write", "partial_strobe", "w1c_write1", "w1c_write0")
@@ -55,6 +62,7 @@ CROSSES = {
     "frame.acq_trigger": ("Off", "On"),
     "overtrigger.acquisition": ("active", "inactive"),
     "acquisition_done.mode": ("SingleFrame", "MultiFrame"),
+    "frame.limit": ("exposure", "readout", "transfer", "rate"),
 }
 """Crosses of model events with the configuration in force in their cycle."""
 
@@ -95,6 +103,23 @@ class RegisterTimeline:
         return reset, list(accumulate(cycles, max)), values, f.mask, f.lsb
 
 
+def _geometry_class(field, raw: int, sensor: int) -> str:
+    lo = int(field.min) if field.min is not None else 0
+    if raw < lo:
+        return "below_min"
+    if raw > sensor:
+        return "above_sensor"
+    if raw == sensor:
+        return "sensor"
+    if raw == lo:
+        return "min"
+    return "grid" if field.on_grid(raw) else "off_grid"
+
+
+def _byte_time_class(raw: int) -> str:
+    return "0" if raw == 0 else "below_1" if raw < 1 << 16 else "1" if raw == 1 << 16 else "above_1"
+
+
 def _num(v: int) -> str:
     return "0" if v == 0 else "1" if v == 1 else "many"
 
@@ -112,7 +137,14 @@ class Coverage:
                 sel = ""
                 if reg.array:
                     sel = f"[{rmap.selector(reg.array.selector).values[i].name}]"
-                if all(f.feature and f.feature.category in STORAGE_ONLY for f in reg.fields):
+                if reg.read_only:
+                    continue  # hardware-driven (SensorWidth...): read back, nothing to write
+                if all(
+                    f.feature
+                    and f.feature.category in STORAGE_ONLY
+                    and f.feature.name not in IMAGE_TIMING
+                    for f in reg.fields
+                ):
                     self._storage[addr] = f"storage.{reg.name}"
                     self.hits[f"storage.{reg.name}"] = 0
                     continue
@@ -123,7 +155,7 @@ class Coverage:
                     if name in IRRELEVANT:
                         continue
                     self._fields.setdefault(addr, []).append((name, f))
-                    for b in _value_bins(f, rmap.clock_hz):
+                    for b in self._bins(f):
                         self.hits[f"{name}={b}"] = 0
         for e in EVENTS:
             self.hits[f"event.{e}"] = 0
@@ -145,6 +177,26 @@ class Coverage:
                         self.hits[name] = 0
         self._evt = rmap.register("EVENT_STATUS").address
 
+    def _bins(self, f) -> list[str]:
+        name = f.feature.name
+        if name in ("Width", "Height"):
+            return list(GEOMETRY_BINS)
+        if name == "PixelFormat":
+            return [*_value_bins(f, self.rmap.clock_hz), "other"]
+        if name == "DeviceLinkThroughputLimit":
+            return list(BYTE_TIME_BINS)
+        return _value_bins(f, self.rmap.clock_hz)
+
+    def _classify(self, f, raw: int) -> str | None:
+        name = f.feature.name
+        if name in ("Width", "Height"):
+            return _geometry_class(f, raw, self.rmap.constant(f"Sensor{name}"))
+        if name == "PixelFormat":
+            return f.enum_name(raw) or "other"
+        if name == "DeviceLinkThroughputLimit":
+            return _byte_time_class(raw)
+        return _classify(f, raw)
+
     def hit(self, name: str, n: int = 1) -> None:
         """Count a hit of a bin (unknown names are added, so nothing is lost)."""
         self.hits[name] = self.hits.get(name, 0) + n
@@ -164,7 +216,7 @@ class Coverage:
             if acc.addr == self._evt:
                 self.hit("bus.w1c_write1" if acc.value & 7 else "bus.w1c_write0")
             for name, f in self._fields.get(acc.addr, ()):
-                b = _classify(f, (acc.value & f.mask) >> f.lsb)
+                b = self._classify(f, (acc.value & f.mask) >> f.lsb)
                 if b is not None:
                     self.hit(f"{name}={b}")
             for name, f in self._pulses.get(acc.addr, ()):
@@ -186,6 +238,7 @@ class Coverage:
     def _sample_event(self, tl: RegisterTimeline, ev, active) -> None:
         t = ev.cycle
         if ev.kind == "frame_start":
+            self.hit(f"frame.limit={self._limit(tl, t)}")
             mode = ("SingleFrame", "MultiFrame", "Continuous", "?")[tl.field("AcquisitionMode", t)]
             self.hit(f"frame.acq_mode={mode}")
             self.hit(f"frame.acq_trigger={('Off', 'On')[tl.field('TriggerMode', t, 1)]}")
@@ -210,6 +263,33 @@ class Coverage:
             mode = tl.field("AcquisitionMode", t - 1)
             if mode in (0, 1):
                 self.hit(f"acquisition_done.mode={('SingleFrame', 'MultiFrame')[mode]}")
+
+    def _limit(self, tl: RegisterTimeline, t: int) -> str:
+        """Which term sets the period of a frame starting in cycle ``t``: P = max(E, R(H), Tx,
+        F if enabled), effective sizes as in docs/semantics.md (ties: the first of rate,
+        transfer, readout, exposure)."""
+        rmap, f = self.rmap, self.rmap.feature
+
+        def effective(name: str) -> int:
+            fld = f(name)[1]
+            lo = int(fld.min) if fld.min is not None else 0
+            v = min(max(tl.field(name, t), lo), rmap.constant(f"Sensor{name}"))
+            return lo + (v - lo) // fld.inc * fld.inc
+
+        w, h = effective("Width"), effective("Height")
+        fmt = f("PixelFormat")[1].enum_name(tl.field("PixelFormat", t))
+        payload = w * h * (2 if fmt in ("Mono10", "Mono12") else 1)
+        tx = -(-payload * tl.field("DeviceLinkThroughputLimit", t) >> 16)
+        terms = {
+            "rate": tl.field("AcquisitionFrameRate", t)
+            if tl.field("AcquisitionFrameRateEnable", t)
+            else 0,
+            "transfer": min(tx, 2**32 - 1),
+            "readout": rmap.constant("SensorReadoutOverhead") + h * rmap.constant("SensorLineTime"),
+            "exposure": tl.field("ExposureTime", t),
+        }
+        top = max(terms.values())
+        return next(k for k, v in terms.items() if v == top)
 
     # -- persistence and reporting ---------------------------------------------------------
     def merge_file(self, path: Path) -> None:

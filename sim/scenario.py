@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 from regmap import RegisterMap
 
-__all__ = ["FINAL_READS", "Op", "Scenario", "edge_train", "random_scenario"]
+__all__ = [
+    "FINAL_READS",
+    "Op",
+    "Scenario",
+    "edge_train",
+    "image_values",
+    "random_scenario",
+    "reset_image_period",
+]
 
 Edges = list[tuple[int, int]]
 
@@ -19,6 +27,7 @@ FINAL_READS = (
     "AcquisitionActive",
     "LineStatusAll",
     "ResultingFrameRate",
+    "PayloadSize",
 )
 """Features read over the bus at the end of every scenario (their registers are compared)."""
 
@@ -105,6 +114,23 @@ def _mixed_train(rng: random.Random, start: int, end: int, n: int) -> Edges:
     return out
 
 
+def image_values(rmap: RegisterMap) -> dict[str, list[int]]:
+    """Raw values the random scenarios write to the image features: the legal extremes and
+    middle values, and values only a raw write can store (below the minimum, off the
+    increment grid, beyond the sensor, formats that are no PixelFormat entry, byte time 0)."""
+    w, h = rmap.constant("SensorWidth"), rmap.constant("SensorHeight")
+    fmt = rmap.feature("PixelFormat")[1]
+    entries = [e.value for e in fmt.enum]
+    return {
+        "Width": [0, 15, 16, 17, 32, w // 2 + 1, w - 1, w, w + 16, 0xFFFF],
+        "Height": [0, 1, 2, 3, 4, h // 2 + 1, h - 1, h, h + 2, 0xFFFF],
+        "PixelFormat": [*entries, *entries, 0, 0x0110_0004],
+        # q16 cycles per byte: 0 (no limit), 2**-16, 1/16 (the slow map's reset), just over
+        # 1/8, 1/4, 1 and just over 1 (mostly short transfers, so that frames stay frequent)
+        "DeviceLinkThroughputLimit": [0, 1, 4096, 4096, 4096, 8193, 16_384, 65_536, 65_537],
+    }
+
+
 def reset_image_period(rmap: RegisterMap) -> int:
     """``max(R(H), Tx)`` at reset (full sensor, Mono8), from the map's constants and resets.
 
@@ -129,6 +155,7 @@ def random_scenario(
         dense = seed % 2 == 1
     ops: list[Op] = []
     readout = reset_image_period(rmap)
+    image = image_values(rmap)
     t = 1
 
     def at(delta: int) -> int:
@@ -198,6 +225,8 @@ def random_scenario(
         ops.append(
             op(at(1), "set", "AcquisitionFrameRate", rng.choice([1, 10, readout, 3 * readout]))
         )
+        for name, values in image.items():
+            ops.append(op(at(1), "set", name, rng.choice(values)))
         ops.append(op(at(1), "set", "AcquisitionMode", rng.choice([0, 1, 2, 2])))
         ops.append(op(at(1), "set", "AcquisitionFrameCount", rng.choice([1, 2, 3, 5])))
 
@@ -214,7 +243,7 @@ def random_scenario(
         c += rng.randint(5, 80) if dense else rng.randint(60, 600)
         r = rng.random()
         if dense and r < 0.5:
-            ops.append(_single_field_op(rng, c, readout))
+            ops.append(_single_field_op(rng, c, readout, image))
         elif r < 0.2:
             ops.append(
                 op(
@@ -252,7 +281,14 @@ def random_scenario(
                     c,
                     "get",
                     rng.choice(
-                        ["FrameCount", "AcquisitionActive", "LineStatusAll", "OvertriggerCount"]
+                        [
+                            "FrameCount",
+                            "AcquisitionActive",
+                            "LineStatusAll",
+                            "OvertriggerCount",
+                            "PayloadSize",
+                            "ResultingFrameRate",
+                        ]
                     ),
                 )
             )
@@ -260,7 +296,7 @@ def random_scenario(
     return Scenario(name, cycles, lines, ops, seed, {"dense"} if dense else set())
 
 
-def _single_field_op(rng: random.Random, c: int, readout: int) -> Op:
+def _single_field_op(rng: random.Random, c: int, readout: int, image: dict[str, list[int]]) -> Op:
     """One field reprogrammed at cycle ``c`` (for the dense random flavour)."""
     sel = rng.choice(["FrameStart", "AcquisitionStart"])
     line = rng.choice(["Line1", "Line2"])
@@ -279,5 +315,12 @@ def _single_field_op(rng: random.Random, c: int, readout: int) -> Op:
         lambda: op(c, "execute", rng.choice(["AcquisitionStart", "AcquisitionStop"])),
         lambda: op(c, "execute", "TriggerSoftware", TriggerSelector=sel),
         lambda: op(c, "set", "LineMode", rng.randint(0, 1), LineSelector="Line2"),
+        lambda: _image_op(rng, c, image),
     ]
     return rng.choice(choices)()
+
+
+def _image_op(rng: random.Random, c: int, image: dict[str, list[int]]) -> Op:
+    """One image feature (Width, Height, PixelFormat, byte time) set to one of its values."""
+    name = rng.choice(list(image))
+    return op(c, "set", name, rng.choice(image[name]))

@@ -13,19 +13,19 @@ TINY = {
     "clock_hz": 1_000_000,
     "constants": {
         "TriggerFifoDepth": 2,
-        "SensorWidth": 16,
-        "SensorHeight": 2,
+        "SensorWidth": 32,
+        "SensorHeight": 4,
         "SensorLineTime": 1,
-        "SensorReadoutOverhead": 10,
+        "SensorReadoutOverhead": 8,
     },
-    # 16 x 2 Mono8 at a quarter cycle per byte: Tx = 8 cycles, below R = 10 + 2 * 1 = 12
-    "resets": {"DeviceLinkThroughputLimit": 16384},
+    # 32 x 4 Mono8 at 1/16 cycle per byte: Tx = 8 cycles, below R = 8 + 4 * 1 = 12
+    "resets": {"DeviceLinkThroughputLimit": 4096},
 }
 
 
 @pytest.fixture(scope="module")
 def tiny_map(camera_map):
-    """1 MHz, R = 12 cycles, K = 2: short frames so random runs exercise every block."""
+    """1 MHz, R(4) = 12 cycles, K = 2: short frames so random runs exercise every block."""
     return camera_map.with_device(**TINY)
 
 
@@ -54,6 +54,12 @@ RAW_WRITES = [
     (0x10100, 1 | 7 << 4),  # TRIGGER_CTRL[FrameStart]: On, reserved TriggerSource 7
     (0x10220, 1 | 1 << 1 | 15 << 4),  # LINE_CFG[Line2]: Output, inverted, reserved LineSource 15
     (0x10220, 8 << 4),  # LINE_CFG[Line2]: Input, reserved LineSource 8
+]
+IMAGE_WRITES = [  # raw words, legal or not, for WIDTH, HEIGHT, PIXEL_FORMAT, LINK_THROUGHPUT
+    *((0x10708, w) for w in (0, 16, 17, 32, 0xFFFF)),
+    *((0x1070C, h) for h in (1, 2, 3, 4, 0xFFFF)),
+    *((0x10718, f) for f in (0x0108_0001, 0x0110_0003, 0x0110_0005, 0)),
+    *((0x10720, b) for b in (0, 1, 4096, 16_384, 65_536)),
 ]
 RAW_REGISTERS = [
     "FC_MULTIPLIER",
@@ -135,9 +141,13 @@ def scenarios(draw):
         ),
         # raw words only a bus write can store (reserved values, M = 0, Q = 0)
         st.sampled_from(RAW_WRITES).map(lambda aw: (aw[0], aw[1], {})),
+        # image size, format and link: the frame period and readout_end change
+        st.sampled_from(IMAGE_WRITES).map(lambda aw: (aw[0], aw[1], {})),
     )
     # raw words only a bus write can store, also in the initial configuration
     for addr, value in draw(st.lists(st.sampled_from(RAW_WRITES), max_size=2)):
+        w.append((-1, addr, value))
+    for addr, value in draw(st.lists(st.sampled_from(IMAGE_WRITES), max_size=4)):
         w.append((-1, addr, value))
     w.append((draw(st.integers(-1, 5)), "AcquisitionStart", None))
     for _ in range(draw(st.integers(0, 8))):
@@ -150,6 +160,8 @@ def test_frame_period_address(camera_map):
     assert camera_map.register("ACQ_FRAME_PERIOD").address == ACQ_FRAME_PERIOD
     regs = [r if isinstance(r, tuple) else (r, 0) for r in RAW_REGISTERS]
     assert [camera_map.register(n).address_of(i) for n, i in regs] == [a for a, _ in RAW_WRITES]
+    image = ("WIDTH", "HEIGHT", "PIXEL_FORMAT", "LINK_THROUGHPUT")
+    assert [camera_map.register(n).address for n in image] == sorted({a for a, _ in IMAGE_WRITES})
 
 
 def assert_same(a, b):

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
 from amaranth.sim import Simulator
 
 from firmware_model import blocks as fw
+from firmware_model.imaging import Imaging
 from hdl.acquisition import Acquisition, Counters
+from hdl.frametiming import FrameTiming, frame_timing
 from hdl.freqconv import FrequencyConverter
 from hdl.lines import Debouncer, EdgeDetector, LineInput, LineOutput
 from hdl.trigger import TriggerDelay, TriggerSourceMux
@@ -429,6 +432,97 @@ def test_line_output_matches_model(camera_map):
         assert (get("pin"), get("oe")) == (model.step(level ^ s["inverter"]), oe.step(s["enable"]))
 
     simulate(dut, 400, lambda t: stim[t], check)
+
+
+# ------------------------------------------------------------------ frame timing (image size)
+MONO8, MONO10, MONO12 = 0x0108_0001, 0x0110_0003, 0x0110_0005
+# (Width, Height, PixelFormat, byte time) -> (W, H, PayloadSize, R(H), Tx), by hand for the
+# camera: 1280 x 1024 sensor, Width 16..1280 step 16, Height 2..1024 step 2,
+# R(H) = 10 600 + 600 H, Tx = min(ceil(PayloadSize * byte_time / 2**16), 2**32 - 1).
+FRAME_TIMING_CASES = [
+    ((1280, 1024, MONO8, 65_536), (1280, 1024, 1_310_720, 625_000, 1_310_720)),
+    ((1280, 1024, MONO12, 65_536), (1280, 1024, 2_621_440, 625_000, 2_621_440)),
+    ((640, 480, MONO10, 16_000), (640, 480, 614_400, 298_600, 150_000)),
+    ((0, 0, MONO8, 0), (16, 2, 32, 11_800, 0)),
+    ((17, 3, 0, 1), (16, 2, 32, 11_800, 1)),  # ceil(32 / 65536) = 1
+    ((1279, 1023, 0x0110_0004, 3), (1264, 1022, 1_291_808, 623_800, 60)),
+    ((0xFFFF, 0xFFFF, MONO12, 2**32 - 1), (1280, 1024, 2_621_440, 625_000, 2**32 - 1)),
+]
+
+
+def test_frame_timing_by_hand(camera_map):
+    dut = frame_timing(camera_map)
+    names = ("eff_width", "eff_height", "payload_size", "readout", "transfer")
+
+    def check(t, get):
+        assert tuple(get(n) for n in names) == FRAME_TIMING_CASES[t][1], FRAME_TIMING_CASES[t]
+
+    simulate(
+        dut,
+        len(FRAME_TIMING_CASES),
+        lambda t: dict(
+            zip(
+                ("width", "height", "pixel_format", "byte_time"),
+                FRAME_TIMING_CASES[t][0],
+                strict=True,
+            )
+        ),
+        check,
+        clocked=False,
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_frame_timing_matches_model(camera_map, seed):
+    rng = random.Random(seed)
+    model = Imaging(camera_map)
+    dut = frame_timing(camera_map)
+    formats = [MONO8, MONO10, MONO12, 0, rng.getrandbits(32)]
+    stim = [
+        {
+            "width": rng.choice([rng.randrange(0, 1400), rng.getrandbits(16)]),
+            "height": rng.choice([rng.randrange(0, 1100), rng.getrandbits(16)]),
+            "pixel_format": rng.choice(formats),
+            "byte_time": rng.choice([0, rng.randrange(1, 1 << 20), rng.getrandbits(32)]),
+        }
+        for _ in range(300)
+    ]
+
+    def check(t, get):
+        s = stim[t]
+        g = model.geometry(s["width"], s["height"], 0, 0, s["pixel_format"])
+        assert (get("eff_width"), get("eff_height"), get("payload_size")) == (
+            g.width,
+            g.height,
+            g.payload_size,
+        ), s
+        assert get("readout") == model.readout(g.height), s
+        assert get("transfer") == model.transfer(g.payload_size, s["byte_time"]), s
+
+    simulate(dut, len(stim), lambda t: stim[t], check, clocked=False)
+
+
+def test_frame_timing_parameter_errors(camera_map):
+    kw = dict(
+        sensor_width=1280,
+        sensor_height=1024,
+        line_time=600,
+        overhead=10_600,
+        width_field=camera_map.feature("Width")[1],
+        height_field=camera_map.feature("Height")[1],
+        format_field=camera_map.feature("PixelFormat")[1],
+        byte_time_field=camera_map.feature("DeviceLinkThroughputLimit")[1],
+    )
+    FrameTiming(**kw)
+    odd = dataclasses.replace(kw["width_field"], inc=12)
+    with pytest.raises(ValueError, match=r"^the increment of width must be a power of two"):
+        FrameTiming(**{**kw, "width_field": odd})
+    with pytest.raises(ValueError, match=r"^sensor_height must be an integer in 1\.\.65535"):
+        FrameTiming(**{**kw, "sensor_height": 0})
+    with pytest.raises(ValueError, match=r"^the readout time of the full sensor height"):
+        FrameTiming(**{**kw, "line_time": 2**22})
+    with pytest.raises(TypeError, match=r"^format_field must be an enumerated Field"):
+        FrameTiming(**{**kw, "format_field": kw["width_field"]})
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_sim_camera_cosim(simulator: str) -> None:
 # Tests whose expectations do not assume a frame period of a few cycles (R is 625 000 here).
 FULL_CLOCK_TESTS = (
     "register_|bus_errors|delay_fifo_full|random_regression|config_sweep|output_lines"
-    "|converter_(first|m_greater|divider)"
+    "|converter_(first|m_greater|divider)|image_transfer_time_extremes"
 )
 
 
