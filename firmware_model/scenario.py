@@ -57,8 +57,8 @@ step whatever its length, each frame about four steps, and each input edge or wr
 Inputs and writes are bounded by the file (a pulse train must start its last pulse before the
 end), so the duration matters through free-running frames, one per frame period (at least the
 readout time R(H) of the smallest Height, 10 600 + 2 * 600 = 11 800 cycles for the camera):
-2**32 cycles are at most 363 980 frames (6 872 at full height, simulated in 0.8 s on a loaded
-2-core machine; the smallest region of interest takes about 50 times as long). It is
+2**32 cycles are at most 363 981 frames (6 872 at full height, simulated in 0.8 s on a loaded
+2-core machine; 9.2 s measured for the smallest region of interest). It is
 also the range of the hardware's 32-bit counters (the converter's period counter saturates at
 2**32 - 1). A free-running 1e12 µs scenario (1.25e14 cycles, 2.5e7 frames) would run for tens
 of minutes.

@@ -78,6 +78,8 @@ class FrameTiming(wiring.Component):
         if overhead + sensor_height * line_time >= 2**32:
             raise ValueError("the readout time of the full sensor height must fit 32 bits")
         self._two_byte = [e.value for e in format_field.enum if e.name in _TWO_BYTE_FORMATS]
+        # Effective sizes never exceed the sensor: the multipliers are only as wide as needed.
+        self._payload_bits = (2 * sensor_width * sensor_height).bit_length()
         super().__init__(
             {
                 "width": In(width_field.width),
@@ -92,38 +94,46 @@ class FrameTiming(wiring.Component):
             }
         )
 
-    def _effective(self, m: Module, name: str, raw, out) -> None:
+    def _effective(self, m: Module, name: str, raw, out) -> Signal:
         lo, sensor, inc, _ = self._limits[name]
-        clamped = Signal(16, name=f"{name}_clamped")
+        bits = sensor.bit_length()
+        clamped = Signal(bits, name=f"{name}_clamped")
         m.d.comb += clamped.eq(Mux(raw < lo, lo, Mux(raw > sensor, sensor, raw)))
-        mask = (2**16 - 1) & ~(inc - 1)
-        offset = Signal(16, name=f"{name}_above_min")
+        mask = (2**bits - 1) & ~(inc - 1)
+        offset = Signal(bits, name=f"{name}_above_min")
+        eff = Signal(bits, name=f"{name}_effective")
         m.d.comb += [
             offset.eq(clamped - lo),
-            out.eq((offset & Const(mask, 16)) + lo),
+            eff.eq((offset & Const(mask, bits)) + lo),
+            out.eq(eff),
         ]
+        return eff
 
     def elaborate(self, platform):
         m = Module()
-        self._effective(m, "width", self.width, self.eff_width)
-        self._effective(m, "height", self.height, self.eff_height)
+        w = self._effective(m, "width", self.width, self.eff_width)
+        h = self._effective(m, "height", self.height, self.eff_height)
 
         two_bytes = Signal()
         m.d.comb += two_bytes.eq(0)
         for value in self._two_byte:
             with m.If(self.pixel_format == value):
                 m.d.comb += two_bytes.eq(1)
-        pixels = Signal(32)
+        pb = self._payload_bits
+        pixels = Signal(pb - 1)
+        payload = Signal(pb)
         m.d.comb += [
-            pixels.eq(self.eff_width * self.eff_height),
-            self.payload_size.eq(Mux(two_bytes, pixels << 1, pixels)),
-            self.readout.eq(self._overhead + self.eff_height * self._line_time),
+            pixels.eq(w * h),
+            payload.eq(Mux(two_bytes, pixels << 1, pixels)),
+            self.payload_size.eq(payload),
+            self.readout.eq(self._overhead + h * self._line_time),
         ]
-        # ceil(payload * byte_time / 2**16): a 32 x 32 product, rounded up, saturated.
-        product = Signal(64)
-        cycles = Signal(48)
+        # ceil(payload * byte_time / 2**16): a (payload bits) x 32 product, rounded up,
+        # saturated at 2**32 - 1.
+        product = Signal(pb + 32)
+        cycles = Signal(pb + 17)
         m.d.comb += [
-            product.eq(self.payload_size * self.byte_time),
+            product.eq(payload * self.byte_time),
             cycles.eq((product + 0xFFFF) >> 16),
             self.transfer.eq(Mux(cycles >> 32 != 0, 2**32 - 1, cycles[:32])),
         ]
