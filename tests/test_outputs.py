@@ -256,3 +256,52 @@ def test_kill_leaves_the_old_or_the_new_set(kind, tmp_path):
 @pytest.mark.parametrize("kind", ["generate", "model", "timing"])
 def test_kill_soak(kind, tmp_path):
     _kill_runs(kind, tmp_path, kills=60, seed=int(time.time()))
+
+
+# -- concurrency ---------------------------------------------------------------------------------
+
+
+def test_a_second_regress_waits_for_the_first(tmp_path, capsys):
+    import fcntl
+    import threading
+
+    from camtwin.commands.regress import _regress_lock
+
+    entered = threading.Event()
+
+    def second() -> None:
+        with _regress_lock(tmp_path):
+            entered.set()
+
+    with open(tmp_path / "regress.lock", "w") as first:
+        fcntl.flock(first, fcntl.LOCK_EX)  # a regression of this checkout is running
+        t = threading.Thread(target=second)
+        t.start()
+        assert not entered.wait(0.5)
+    t.join(10)
+    assert entered.is_set()
+    assert "waiting for another camtwin regress in this checkout" in capsys.readouterr().out
+
+
+def test_concurrent_runs_into_one_directory_never_mix(tmp_path):
+    """Two runs replacing the same set at once: the result is one run's whole set."""
+    import threading
+
+    out = tmp_path / "out"
+    barrier = threading.Barrier(2)
+
+    def run(tag: str) -> None:
+        with output_set(out, {"a", "b", "c"}) as stage:
+            (stage.path / "a").write_text(tag)
+            barrier.wait()
+            (stage.path / "b").write_text(tag)
+            (stage.path / "c").write_text(tag)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in ("one", "two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    got = snapshot(out)
+    assert set(got) == {"a", "b", "c"} and len(set(got.values())) == 1, got
+    assert strays(out) == []
