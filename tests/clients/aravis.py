@@ -47,6 +47,15 @@ def arv_tool(
     return _run([*argv, *args], timeout)
 
 
+def arv_tool_bytes(*args: str, address: str = LOCALHOST, timeout: float = 60) -> bytes:
+    """The raw standard output of ``arv-tool-0.8 -a ADDRESS ARGS`` (which must succeed)."""
+    netns.require_loopback_only()
+    r = subprocess.run([ARV_TOOL, "-a", address, *args], capture_output=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"arv-tool {' '.join(args)} failed: {r.stderr.decode(errors='replace')}")
+    return r.stdout
+
+
 def discover(address: str | None = None) -> list[tuple[str, str]]:
     """``(device id, address)`` of each device arv-tool lists (plain, or with ``-a``)."""
     out = arv_tool(address=address).stdout

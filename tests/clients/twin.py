@@ -7,6 +7,7 @@ model's register bank, not over GVCP), and the pins.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,13 +34,40 @@ class Served:
             raise AssertionError(f"model read of {feature} answered {status}")
         return (value & field.mask) >> field.lsb
 
-    def counter(self, name: str) -> int:
-        return self.raw(name)
+    def write_raw(self, feature: str, raw: int, index: int = 0) -> None:
+        """Write ``feature``'s field (others kept) as the controlling client would."""
+        reg, field = self.rmap.feature(feature)
+        addr = reg.address_of(index)
+        value = self.device.read_register(addr)
+        self.device.write_register(addr, (value & ~field.mask) | ((raw << field.lsb) & field.mask))
+
+    def warm_up(self, timeout: float = 5.0) -> None:
+        """Run one short acquisition with no stream open, then zero the counters.
+
+        The renderer builds its scene on the first frame it renders (tens of milliseconds at
+        full sensor size); meanwhile the model's frames pile up and the device drops the
+        oldest. Tests that count frames warm the device up first.
+        """
+        self.write_raw("AcquisitionStart", 1)
+        deadline = time.monotonic() + timeout
+        while self.raw("FrameCount") < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no frame while warming up the twin")
+            time.sleep(0.01)
+        self.write_raw("AcquisitionStop", 1)
+        while self.raw("AcquisitionActive"):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the warm-up acquisition did not stop")
+            time.sleep(0.01)
+        self.write_raw("CounterReset", 1)
 
 
 @contextmanager
-def serve(rmap: RegisterMap, *, serial: str = "TWIN0001", scenario=None) -> Iterator[Served]:
-    """Serve the twin on 127.0.0.1:3956 until the block ends."""
+def serve(
+    rmap: RegisterMap, *, serial: str = "TWIN0001", scenario=None, warm: bool = False
+) -> Iterator[Served]:
+    """Serve the twin on 127.0.0.1:3956 until the block ends (warmed up, see
+    :meth:`Served.warm_up`, if ``warm``)."""
     netns.require_loopback_only()
     from firmware_model.device import FirmwareBackend
     from gige.device import Device
@@ -49,6 +77,9 @@ def serve(rmap: RegisterMap, *, serial: str = "TWIN0001", scenario=None) -> Iter
     device.start()
     try:
         wait_until_answering()
-        yield Served(device, backend, rmap, serial)
+        served = Served(device, backend, rmap, serial)
+        if warm:
+            served.warm_up()
+        yield served
     finally:
         device.stop()
