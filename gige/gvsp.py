@@ -51,8 +51,10 @@ GSO_BYTES = 65000
 _GSO_ERRORS = {errno.EINVAL, errno.EIO, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
 RING_BLOCKS = 16
 """Blocks kept for PACKETRESEND."""
-QUEUE_BLOCKS = 8
-"""Frames waiting to be sent; an older frame is dropped when a newer one finds the queue full."""
+QUEUE_BYTES = 64 * 1024 * 1024
+"""Image bytes waiting to be sent, as a camera's frame buffer: when a new frame does not fit,
+the oldest waiting frames are dropped (and counted). 64 MiB holds 51 full Mono8 frames, so a
+sender held up for a moment (a busy host) delays frames instead of losing them."""
 MIN_PACKET_SIZE = 576
 MAX_PACKET_SIZE = 65535
 
@@ -151,6 +153,7 @@ class GvspStreamer:
         self.sock = sock
         self.port = sock.getsockname()[1]
         self._queue: deque[tuple[ImageBlock, StreamTarget]] = deque()
+        self._queued_bytes = 0
         self._cond = threading.Condition()
         self._ring: OrderedDict[int, tuple[Block, StreamTarget]] = OrderedDict()
         self._ring_lock = threading.Lock()
@@ -182,11 +185,14 @@ class GvspStreamer:
 
     def submit(self, frame: ImageBlock, target: StreamTarget) -> None:
         """Queue ``frame`` for sending to ``target`` (dropping the oldest if the queue is full)."""
+        size = memoryview(frame.data).nbytes
         with self._cond:
-            if len(self._queue) >= QUEUE_BLOCKS:
-                self._queue.popleft()
-                self.dropped += 1
             self._queue.append((frame, target))
+            self._queued_bytes += size
+            while self._queued_bytes > QUEUE_BYTES and len(self._queue) > 1:
+                old, _target = self._queue.popleft()
+                self._queued_bytes -= memoryview(old.data).nbytes
+                self.dropped += 1
             self._cond.notify()
 
     def idle(self) -> bool:
@@ -204,6 +210,8 @@ class GvspStreamer:
                 if self._stop:
                     return
                 item = self._queue.popleft() if self._queue else None
+                if item is not None:
+                    self._queued_bytes -= memoryview(item[0].data).nbytes
                 self._busy = item is not None
             self._serve_resends()
             if item is not None:
