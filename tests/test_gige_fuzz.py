@@ -308,3 +308,9 @@ def test_reference_agrees_with_the_specification_examples(device):
     assert expected(write_version, space) == {g.STATUS_WRITE_PROTECT}
     resend = header(g.PACKETRESEND_CMD, bytes(12))
     assert expected(resend, space) == {SILENCE}
+
+
+def test_ack_of_command_0x0088_is_not_a_pending_ack(device):
+    """Its acknowledge reads 0x0089 like a PENDING_ACK, but carries NOT_IMPLEMENTED."""
+    check(device, header(0x0088, b"", req_id=0))
+    check(device, header(0x0088, b"\0\0\0\0", req_id=9))

@@ -101,7 +101,9 @@ class GvcpClient:
                 ack = Ack.parse(self.sock.recv(65536))
             except TimeoutError:
                 return None
-            if ack.answer != PENDING_ACK:
+            # a PENDING_ACK (status SUCCESS, 4 bytes: reserved, time to completion) announces
+            # the real answer; an ack of command 0x0088 also reads 0x0089, but not like that
+            if not (ack.answer == PENDING_ACK and ack.status == STATUS_SUCCESS and ack.length == 4):
                 return ack
 
     def request(self, cmd: int, payload: bytes = b"") -> Ack:
