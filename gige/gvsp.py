@@ -9,6 +9,8 @@ PACKETRESEND. Block ids run 1..65535 and never take the value 0.
 from __future__ import annotations
 
 import errno
+import functools
+import ipaddress
 import socket
 import struct
 import threading
@@ -49,6 +51,22 @@ UDP_SEGMENT = 103  # Linux <netinet/udp.h>: UDP generic segmentation offload (GS
 GSO_SEGMENTS = 16
 GSO_BYTES = 65000
 _GSO_ERRORS = {errno.EINVAL, errno.EIO, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
+
+
+@functools.lru_cache(maxsize=64)
+def _via_loopback(host: str) -> bool:
+    """Whether datagrams to ``host`` go through the loopback interface: a 127.x.x.x address,
+    or an address of this machine (one a socket can bind)."""
+    if ipaddress.IPv4Address(host).is_loopback:
+        return True
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((host, 0))
+        except OSError:
+            return False
+    return True
+
+
 RING_BLOCKS = 16
 """Blocks kept for PACKETRESEND."""
 QUEUE_BYTES = 64 * 1024 * 1024
@@ -241,8 +259,11 @@ class GvspStreamer:
         wire = block.wire
         stride = block.stride
         total = len(wire)
-        # packets per sendmsg: one when SCPD asks for gaps, else as many as fit in 64 KiB
-        per_send = 1 if delay or not self.gso else max(1, min(GSO_SEGMENTS, GSO_BYTES // stride))
+        # packets per sendmsg: one when SCPD asks for gaps, else as many as fit in 64 KiB. Not
+        # through loopback: lo carries a segmentation-offload datagram whole, so packet-socket
+        # receivers there (Aravis' default stream method) would see one oversized packet.
+        gso = self.gso and not _via_loopback(target.host)
+        per_send = 1 if delay or not gso else max(1, min(GSO_SEGMENTS, GSO_BYTES // stride))
         anc = [(SOL_UDP, UDP_SEGMENT, struct.pack("=H", stride))] if per_send > 1 else []
         clock = time.perf_counter
         t0 = clock()
