@@ -45,7 +45,7 @@ def test_missing_file_is_one_line_exit_2():
 def test_generate_writes_artifacts_named_after_the_map(tmp_path, capsys):
     assert main(["generate", str(CAMERA_YAML), "-o", str(tmp_path)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["camera.h", "camera.md", "camera.v", "camera.xml"]
+    assert names == ["camera.h", "camera.md", "camera.v", "camera.xml", "camera_regs.v"]
     first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     capsys.readouterr()
     assert main(["generate", str(CAMERA_YAML), "-o", str(tmp_path)]) == 0
@@ -122,18 +122,70 @@ def test_generate_to_an_unwritable_place_is_one_line(tmp_path):
     )
 
 
-def test_generate_verilog_from_a_map_the_gateware_cannot_implement(tmp_path):
-    proc = run("generate", str(ROOT / "tests/data/regmap/minimal.yaml"), "-o", str(tmp_path))
+def test_generate_on_a_map_of_another_device_writes_every_kind_but_the_camera_top(tmp_path):
+    minimal = ROOT / "tests/data/regmap/minimal.yaml"
+    proc = run("generate", str(minimal), "-o", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "tiny.h",
+        "tiny.md",
+        "tiny.xml",
+        "tiny_regs.v",
+    ]
+    assert proc.stdout.splitlines()[-1].startswith(
+        "skipped   the camera top (tiny.v): the map lacks "
+    )
+    assert "`--only camera` lists them" in proc.stdout
+
+
+def test_generate_the_camera_top_of_a_map_of_another_device_lists_what_it_lacks(tmp_path):
+    minimal = ROOT / "tests/data/regmap/minimal.yaml"
+    proc = run("generate", str(minimal), "-o", str(tmp_path), "--only", "camera")
     assert proc.returncode == 1
-    # Refused when the map is loaded (the gateware is set up on it first), with the location.
-    assert proc.stderr.startswith(
-        f"{ROOT / 'tests/data/regmap/minimal.yaml'}:1:1: error: the gateware needs the constant "
-        "TriggerFifoDepth, which the map does not define\n"
+    assert "Traceback" not in proc.stderr
+    assert (
+        f"{minimal}:17:11: error: the camera top (camtwin generate --only camera): the map "
+        "lacks the camera register ACQ_CTRL (0x10000); did you mean 'CTRL'?" in proc.stderr
     )
-    assert proc.stderr.endswith(
-        "1 error found\ncamtwin generate: no files written: the register map has errors\n"
-    )
+    assert "lacks the camera constant TriggerFifoDepth" in proc.stderr
+    assert proc.stderr.endswith("no files written: the map is not a camera map\n")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["model", "regress", "serve", "timing"])
+def test_camera_commands_refuse_a_map_of_another_device_with_everything_it_lacks(command, tmp_path):
+    minimal = ROOT / "tests/data/regmap/minimal.yaml"
+    args = ["--regmap", str(minimal)] if command == "timing" else [str(minimal)]
+    proc = (
+        run(command, *args, "-o", str(tmp_path / "out"))
+        if command != "serve"
+        else run(command, *args)
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert (
+        f"{minimal}:17:11: error: camtwin {command} needs the camera: the map lacks the "
+        "camera register ACQ_CTRL (0x10000); did you mean 'CTRL'?" in lines
+    )
+    assert any("register CTRL lacks" in line or "LINE_CFG" in line for line in lines)
+    assert lines[-2] == "50 errors found"
+    assert lines[-1].startswith(f"camtwin {command}: error: {command} is camera-specific")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_camera_map_missing_a_field_is_one_located_diagnostic(tmp_path):
+    text = (ROOT / "regmap" / "camera.yaml").read_text()
+    bad = text.replace("      - name: inverter\n", "      - name: invertor\n", 1)
+    assert bad != text
+    path = tmp_path / "cam.yaml"
+    path.write_text(bad)
+    proc = run("model", str(path), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 2  # the field, and the command's verdict
+    assert "register LINE_CFG lacks the camera field inverter [" in errors[0]
+    assert "did you mean 'invertor'?" in errors[0]
 
 
 def test_generate_the_other_kinds_from_a_small_map(tmp_path):

@@ -118,16 +118,19 @@ def check_input(path: str | Path, what: str) -> Path:
 
 
 def load_regmap(
-    path: str | Path, uses: Iterable[str] = (), notes: list[str] | None = None
+    path: str | Path,
+    uses: Iterable[str] = (),
+    notes: list[str] | None = None,
+    camera: str | None = None,
 ) -> RegisterMap:
     """Load and check a register map, and check that the consumers in ``uses`` (see
     :data:`camtwin.consumers.ALL`) can work with it; print diagnostics and raise on errors.
 
     With ``notes``, a consumer that finds nothing of what it needs (a generic map, not the
-    camera's) is not an error: a note naming it is appended to ``notes``.
+    camera's) is not an error: a note naming it is appended to ``notes``. With ``camera`` (the
+    name of a camera-specific command), the map must first have everything of the camera's
+    map (:mod:`regmap.profile`): every missing piece is listed, and nothing more is tried.
     """
-    from ..consumers import consumer_problems
-
     path = check_input(path, "register map")
     try:
         rmap = load(path)
@@ -136,6 +139,17 @@ def load_regmap(
         raise CompileFailed from None
     except OSError as exc:
         raise UsageError(f"cannot read register map '{shown(path)}': {exc.strerror}") from None
+    if camera is not None:
+        require_camera(rmap, camera)
+    check_consumers(rmap, uses, notes)
+    return rmap
+
+
+def check_consumers(rmap: RegisterMap, uses: Iterable[str], notes: list[str] | None = None) -> None:
+    """Set the consumers in ``uses`` up on the map (:mod:`camtwin.consumers`); print what they
+    cannot use, located, and raise :class:`CompileFailed`."""
+    from ..consumers import consumer_problems
+
     problems = consumer_problems(rmap, uses)
     if notes is not None:
         notes += [p.use for p in problems if p.absent]
@@ -143,4 +157,20 @@ def load_regmap(
     if problems:
         print(RegmapError([p.diagnostic for p in problems]).render(), file=sys.stderr)
         raise CompileFailed
-    return rmap
+
+
+def require_camera(rmap: RegisterMap, command: str) -> None:
+    """Refuse a map that lacks any register, field, selector or constant of the camera that
+    the camera-specific ``command`` needs: print every one, located, then raise."""
+    from regmap.profile import camera_profile_errors
+
+    errors = camera_profile_errors(rmap, f"camtwin {command} needs the camera")
+    if errors:
+        print(RegmapError(errors).render(), file=sys.stderr)
+        print(
+            f"camtwin {command}: error: {command} is camera-specific and this map is not a camera "
+            "map (`camtwin init` writes the camera's map to start from; check, generate "
+            "--only header,docs,genicam,bank work on any map)",
+            file=sys.stderr,
+        )
+        raise CompileFailed

@@ -6,44 +6,74 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from regmap import RegisterMap, UnsupportedMap
-from regmap.generators import GENERATORS, Generator
+from regmap import RegisterMap, RegmapError, UnsupportedMap
+
+if TYPE_CHECKING:
+    from regmap.generators import Generator
 
 from ._common import (
     CompileFailed,
     UsageError,
     add_output_argument,
     add_regmap_argument,
+    check_consumers,
     check_output,
     load_regmap,
     write_outputs,
 )
 
 
-def _verilog(rmap: RegisterMap) -> str:
-    # Imported on use: elaborating the gateware is the only slow generator.
+def _bank(rmap: RegisterMap) -> str:
+    # Imported on use: elaborating gateware is the only slow generator (Amaranth).
+    from hdl.bankexport import generate_bank_verilog
+
+    return generate_bank_verilog(rmap)
+
+
+def _camera(rmap: RegisterMap) -> str:
     from hdl.export import generate_verilog
 
     return generate_verilog(rmap)
 
 
+CAMERA_KIND = "camera"
+
+
 def artifact_kinds() -> dict[str, Generator]:
-    """Every kind ``generate`` can write, the register map's own and the gateware's."""
+    """Every kind ``generate`` can write: the register map's own and the gateware's."""
+    from regmap.generators import GENERATORS, Generator
+
     kinds = dict(GENERATORS)
-    kinds["verilog"] = Generator("verilog", ".v", _verilog, "Verilog of the Camera top (gateware)")
+    kinds["bank"] = Generator(
+        "bank", "_regs.v", _bank, "Verilog of the AXI4-Lite register bank, any map"
+    )
+    kinds[CAMERA_KIND] = Generator(
+        CAMERA_KIND, ".v", _camera, "Verilog of the camera top (camera maps only)"
+    )
     return kinds
 
 
+#: Kinds and what they are, for the help (the generators are imported only when used).
+KINDS = {
+    "header": "C header: addresses, masks, enums, unit conversions (<name>.h)",
+    "docs": "register documentation, Markdown (<name>.md)",
+    "genicam": "GenICam GenApi 1.1 XML (<name>.xml)",
+    "bank": "Verilog of the AXI4-Lite register bank, any map (<name>_regs.v)",
+    CAMERA_KIND: "Verilog of the camera top, camera maps only (<name>.v)",
+}
+
+
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    kinds = artifact_kinds()
+    kinds = KINDS
     p = sub.add_parser(
         "generate",
         help="generate the artifacts of a register map",
         description="Compile a register map and write its artifacts, named after the device "
         "(camera.h, camera.md, ...). The files are replaced as a set (a failed or interrupted run "
         "leaves the previous set), and left as they are when their content is unchanged. Kinds: "
-        + "; ".join(f"{k} ({g.description})" for k, g in kinds.items()),
+        + "; ".join(f"{k} ({text})" for k, text in kinds.items()),
     )
     add_regmap_argument(p)
     add_output_argument(
@@ -54,7 +84,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--only",
         metavar="KIND,...",
-        help="comma-separated kinds to write (default: all): " + ", ".join(kinds),
+        help="comma-separated kinds to write (default: all that the map supports: the camera "
+        "top only for a camera map): " + ", ".join(kinds),
     )
     return p
 
@@ -78,13 +109,37 @@ def run(args: argparse.Namespace) -> int:
     generators = _select(args.only)
     check_output(args.output)
     try:
-        uses = ["generators"]
-        if any(g.kind == "verilog" for g in generators):
-            uses.append("gateware")
-        rmap = load_regmap(args.regmap, uses)
+        rmap = load_regmap(args.regmap, ["generators"])
     except CompileFailed:
         print("camtwin generate: no files written: the register map has errors", file=sys.stderr)
         return 1
+    notes = []
+    if any(gen.kind == CAMERA_KIND for gen in generators):
+        from regmap.profile import camera_profile_errors
+
+        errors = camera_profile_errors(rmap, "the camera top (camtwin generate --only camera)")
+        if errors and args.only is not None:
+            print(RegmapError(errors).render(), file=sys.stderr)
+            print(
+                "camtwin generate: no files written: the map is not a camera map", file=sys.stderr
+            )
+            return 1
+        if not errors:  # the camera's names are there: can the gateware use their values?
+            try:
+                check_consumers(rmap, ["gateware"])
+            except CompileFailed:
+                print(
+                    "camtwin generate: no files written: the register map has errors",
+                    file=sys.stderr,
+                )
+                return 1
+        else:
+            generators = [gen for gen in generators if gen.kind != CAMERA_KIND]
+            notes.append(
+                f"skipped   the camera top ({rmap.stem}.v): the map lacks {len(errors)} of the "
+                "camera's registers, fields, selectors or constants (camera-specific; "
+                "`--only camera` lists them)"
+            )
     # Render everything before writing anything: a failing generator leaves no partial set.
     rendered = []
     for gen in generators:
@@ -108,4 +163,6 @@ def run(args: argparse.Namespace) -> int:
         state = "wrote" if name in stage.changed else "unchanged"
         path = args.output / name
         print(f"{state:9} {path} ({len(text.encode())} bytes, {seconds * 1e3:.0f} ms)")
+    for note in notes:
+        print(note)
     return 0

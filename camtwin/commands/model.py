@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.output
     check_output(out)
     try:
-        rmap = load_regmap(args.regmap, ("firmware model",))
+        rmap = load_regmap(args.regmap, ("firmware model",), camera="model")
     except CompileFailed:
         return 1
     path = check_input(args.scenario, "scenario")

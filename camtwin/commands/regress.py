@@ -140,7 +140,7 @@ def _merge_junit(runs, path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        rmap = load_regmap(args.regmap, ("firmware model", "gateware"))
+        rmap = load_regmap(args.regmap, ("firmware model", "gateware"), camera="regress")
     except CompileFailed:
         return 1
     if args.tests is not None:

@@ -10,7 +10,13 @@ import threading
 import time
 
 from ..outputs import shown
-from ._common import CompileFailed, UsageError, add_regmap_argument, check_input, load_regmap
+from ._common import (
+    CompileFailed,
+    UsageError,
+    add_regmap_argument,
+    check_input,
+    load_regmap,
+)
 
 STATUS_INTERVAL_S = 1.0
 
@@ -68,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from gige import Device, PortInUseError
 
     try:
-        rmap = load_regmap(args.regmap)
+        rmap = load_regmap(args.regmap, ("device backend",), camera="serve")
     except CompileFailed:
         return 1
     scenario = None

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.output)
     spec_path = check_input(args.spec, "timing spec")
     try:
-        rmap = load_regmap(args.regmap, ("firmware model", "timing checks"))
+        rmap = load_regmap(args.regmap, ("firmware model", "timing checks"), camera="timing")
     except CompileFailed:
         return 1
     try:

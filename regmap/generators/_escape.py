@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-__all__ = ["c_comment", "xml_text", "xml_tree"]
+__all__ = ["c_comment", "md_text", "xml_text", "xml_tree"]
 
 # Characters XML 1.0 does not allow at all (C0 controls except tab, newline, carriage return;
 # surrogates; U+FFFE and U+FFFF).
@@ -45,3 +45,14 @@ def xml_tree(root: ET.Element) -> ET.Element:
         for key, value in el.attrib.items():
             el.attrib[key] = xml_text(value)
     return root
+
+
+_MD_SPECIAL = {"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_MD_RE = re.compile(r"[\\|<>&]")
+
+
+def md_text(value: object) -> str:
+    """``value`` as Markdown text that stays inside its table cell or paragraph: one line,
+    ``|`` and backslashes escaped, no raw HTML (``<``, ``>`` and ``&`` as entities)."""
+    text = _CONTROL.sub(" ", str(value)).replace("\r", " ").replace("\n", " ")
+    return _MD_RE.sub(lambda m: _MD_SPECIAL[m.group(0)], text)

@@ -7,7 +7,7 @@ from functools import cache
 
 import jinja2
 
-from ._escape import c_comment
+from ._escape import c_comment, md_text
 
 _NON_IDENT = re.compile(r"[^0-9A-Za-z]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -28,8 +28,8 @@ def hex32(value: int) -> str:
 
 # Escaping by construction: every ``{{ }}`` of a template passes through its file type's
 # escape function (C: nothing can end or nest a comment; the identifiers and numbers a header
-# interpolates are unchanged by it).
-_FINALIZE = {".h.j2": c_comment}
+# interpolates are unchanged by it; Markdown: text stays in its table cell, no raw HTML).
+_FINALIZE = {".h.j2": c_comment, ".md.j2": md_text}
 
 
 @cache

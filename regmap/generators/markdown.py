@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..bankports import bank_module, bank_ports
 from ..model import Field, RegisterMap
 from ._render import render
 
@@ -27,4 +28,6 @@ def generate_markdown(rmap: RegisterMap) -> str:
         source=rmap.source.rsplit("/", 1)[-1],
         field_range=lambda f: _range(f, rmap.clock_hz),
         bits=lambda f: f"{f.msb}:{f.lsb}" if f.width > 1 else str(f.lsb),
+        bank=bank_module(rmap),
+        ports=bank_ports(rmap),
     )
