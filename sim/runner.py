@@ -40,6 +40,7 @@ __all__ = [
     "Design",
     "RunResult",
     "TestResult",
+    "bank_design",
     "build",
     "camera_design",
     "load_config",
@@ -131,6 +132,21 @@ def camera_design(
     write_if_changed(path, verilog)
     config = {"regmap": str(regmap), "overrides": overrides or {}}
     return Design((path,), rmap.device.name, key, config)
+
+
+def bank_design(regmap: str | Path, out_dir: str | Path | None = None) -> Design:
+    """Generate ``<name>_regs.v``, the register bank of any map, as a design."""
+    from hdl.bankexport import generate_bank_verilog
+
+    regmap = Path(regmap).resolve()
+    rmap = load(regmap)
+    verilog = generate_bank_verilog(rmap)
+    key = "bank-" + hashlib.sha1((str(regmap) + verilog).encode()).hexdigest()[:10]
+    out = Path(out_dir or sim_build_root() / "src" / key)
+    out.mkdir(parents=True, exist_ok=True)
+    top = f"{rmap.device.name}_regs"
+    write_if_changed(out / f"{top}.v", verilog)
+    return Design((out / f"{top}.v",), top, key, {"regmap": str(regmap)})
 
 
 def write_if_changed(path: Path, text: str) -> None:
