@@ -38,6 +38,8 @@ CASES = {
     r"in magnitude, not 1e999$",
     "regmap_min_tiny": r"^min of field DELAY\.delay must be 0 or between 1e-12 and 1e\+15 "
     r"in magnitude, not 1e-300$",
+    "regmap_period_range": r"^the range 0\.001\.\.1000 Hz of DELAY\.delay is 1000\.\.1000000000 as "
+    r"raw values .* which does not fit its 24-bit field$",
     "regmap_huge_integer": r"^address of register DELAY must be an integer, not '9{39}…' "
     r"\(more than 40 digits\)$",
     "regmap_control_character": r"^device description holds the control character U\+0007$",
@@ -59,6 +61,7 @@ CASES = {
     "spec_edge_after_duration": r"^edge at 30000 µs is at or after the end of the stimulus "
     r"\(duration 20000 µs\)$",
     "spec_duration_zero": r"^duration must be at least one clock cycle, not 0 µs$",
+    "spec_duration_huge": r"^duration must be at most 4294967296 cycles",
     "spec_negative_time": r"^edge time must be >= 0, not -100 us$",
     "spec_negative_voltage": r"^line1 voltage high -24 V is outside the opto input's range$",
     "spec_low_above_high": r"^line1 voltage high \(5 V\) must be above low \(20 V\)$",
