@@ -175,15 +175,18 @@ def test_timing_rtl_confirms_subset(tmp_path: Path, capsys: pytest.CaptureFixtur
         ["timing", str(SUBSET), "--rtl", "verilator", "--no-tables", "-o", str(tmp_path)], capsys
     )
     assert rc == 0, out + err
-    assert len(re.findall(r"^PASS .*\[RTL agrees\]$", out, re.M)) == 8
+    assert len(re.findall(r"^PASS .*\[RTL agrees\]$", out, re.M)) == 9
     assert re.search(r"^PASS  opto-24v-tR .*\[n/a on RTL\]$", out, re.M)
-    assert "model and RTL agree on 8 of 8 requirements, 0 disagree; 1 n/a on RTL" in out
+    assert "model and RTL agree on 9 of 9 requirements, 0 disagree; 1 n/a on RTL" in out
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["rtl"] == "verilator"
-    assert data["summary"]["rtl_agree"] == 8 and data["summary"]["rtl_na"] == 1
+    assert data["summary"]["rtl_agree"] == 9 and data["summary"]["rtl_na"] == 1
     by_name = {r["name"]: r["rtl"] for r in data["requirements"]}
     assert by_name["opto-24v-tR"]["status"] == "n/a"
     assert by_name["lost-triggers-fifo-full"]["measured"] == 4
+    assert by_name["frame-rate-roi-mono10-transfer-limited"]["measured"] == pytest.approx(
+        125e6 / 307_200
+    )
     assert all(
         v["status"] == "agrees" and not v["replay_mismatches"]
         for k, v in by_name.items()
