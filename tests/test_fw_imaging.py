@@ -5,6 +5,8 @@ frame period") for the camera's map: a 1280 x 1024 sensor, Width 16..1280 step 1
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from firmware_model import CameraModel, RegisterFile
@@ -195,3 +197,15 @@ def test_event_mode_does_not_skip_a_readout_end(slow_camera_map):
         (402, "acquisition_done"),
         (452, "readout_end"),
     ]
+
+
+def test_docs_example_runs(monkeypatch):
+    """The example of docs/firmware-model.md ("readout_end", "frame_images") as written, run
+    from the checkout's root like the commands."""
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    doc = (root / "docs" / "firmware-model.md").read_text()
+    start = doc.index("```python", doc.index("`tests/test_fw_imaging.py`"))
+    code = doc[start + len("```python") : doc.index("```", start + 3)]
+    assert "frame_images" in code
+    exec(compile(code, "docs/firmware-model.md", "exec"), {})
