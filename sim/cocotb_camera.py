@@ -170,6 +170,11 @@ async def random_regression(dut):
     tb = await start_tb(dut)
     cfg = tb.config
     base = int(cfg.get("seed", 1))
-    for k in range(int(cfg.get("random_count", 3))):
-        sc = random_scenario(tb.rmap, base * 1000 + k, int(cfg.get("random_cycles", 4000)))
+    # ``random_seeds`` (camtwin regress --seeds): the very scenarios of those seeds, as the
+    # native runner runs them, so that both paths keep agreeing on them.
+    seeds = cfg.get("random_seeds")
+    if seeds is None:
+        seeds = [base * 1000 + k for k in range(int(cfg.get("random_count", 3)))]
+    for seed in seeds:
+        sc = random_scenario(tb.rmap, int(seed), int(cfg.get("random_cycles", 4000)))
         await _cosim(tb, sc)

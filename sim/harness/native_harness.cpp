@@ -1,6 +1,7 @@
 // Native scenario runner for the generated camera (sim/native.py builds it with Verilator).
 //
-// Usage: harness STIMULUS OUTPUT
+// Usage: harness STIMULUS OUTPUT [VCD]
+// (VCD: waves, only in a build made with --trace; every eval dumped, 10 time units a cycle)
 //
 // STIMULUS: one record per line, five decimal integers "kind a b c d":
 //   0 cycles reset 0 0          scenario length (cycles after the prelude) and reset cycles
@@ -25,6 +26,9 @@
 #include "Vdut.h"
 #include "Vdut___024root.h"
 #include "verilated.h"
+#if VM_TRACE
+#include "verilated_vcd_c.h"
+#endif
 
 #include <cerrno>
 #include <chrono>
@@ -93,7 +97,7 @@ int fail(const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) return fail("usage: harness STIMULUS OUTPUT");
+    if (argc != 3 && argc != 4) return fail("usage: harness STIMULUS OUTPUT [VCD]");
     FILE* in = std::fopen(argv[1], "r");
     if (!in) return fail("cannot open the stimulus file");
     int64_t cycles = 0, reset = 3;
@@ -132,6 +136,26 @@ int main(int argc, char** argv) {
     auto context = std::make_unique<VerilatedContext>();
     auto top = std::make_unique<Vdut>(context.get());
     Vdut& dut = *top;
+    bool tracing = false;
+#if VM_TRACE
+    std::unique_ptr<VerilatedVcdC> vcd;
+    uint64_t vcd_time = 0;
+    if (argc == 4) {
+        context->traceEverOn(true);
+        vcd = std::make_unique<VerilatedVcdC>();
+        top->trace(vcd.get(), 99);
+        vcd->open(argv[3]);
+        tracing = true;
+    }
+    auto dump = [&](bool rising) {
+        if (!vcd) return;
+        vcd_time = rising ? (vcd_time / 10 + 1) * 10 : vcd_time / 10 * 10 + 5;
+        vcd->dump(vcd_time);
+    };
+#else
+    if (argc == 4) return fail("waves need a runner built with --trace");
+    auto dump = [](bool) {};
+#endif
 
     // Synchronous reset: `reset` rising edges sample rst = 1; cycle 0 follows the last one.
     dut.rst = 1;
@@ -149,8 +173,10 @@ int main(int argc, char** argv) {
     for (int64_t i = 0; i < reset; ++i) {
         dut.clk = 1;
         dut.eval();
+        dump(true);
         dut.clk = 0;
         dut.eval();
+        dump(false);
     }
     dut.rst = 0;
 
@@ -169,8 +195,8 @@ int main(int argc, char** argv) {
     bool r_active = false;
     unsigned prev = ~0u;
     bool inputs_changed = true;
-    const bool rising_edge_only =
-        Vdut___024root___eval_phase__act != nullptr && Vdut___024root___eval_phase__nba != nullptr;
+    const bool rising_edge_only = !tracing && Vdut___024root___eval_phase__act != nullptr &&
+                                  Vdut___024root___eval_phase__nba != nullptr;
     const int64_t hang = 1000;  // cycles a bus access may take before the run is abandoned
     int64_t access_start = 0;
     int64_t t = 0;
@@ -211,9 +237,11 @@ int main(int argc, char** argv) {
             access_start = t;
         }
         // ---- cycle t: settle with the clock low, sample
-        if (inputs_changed || w_active || r_active || !clock_low_without_eval(top->rootp, 0)) {
+        if (tracing || inputs_changed || w_active || r_active ||
+            !clock_low_without_eval(top->rootp, 0)) {
             dut.clk = 0;
             dut.eval();
+            dump(false);
         }
         inputs_changed = false;
         unsigned now = (dut.frame_start & 1u) | (dut.exposure_active & 1u) << 1 |
@@ -272,6 +300,7 @@ int main(int argc, char** argv) {
             Vdut___024root___eval_phase__nba(top->rootp);
         } else {
             dut.eval();
+            dump(true);
         }
         if (aw_hs) dut.s_axil_awvalid = 0;
         if (w_hs) dut.s_axil_wvalid = 0;
@@ -283,5 +312,8 @@ int main(int argc, char** argv) {
     std::fprintf(out, "0 %" PRId64 " %" PRId64 " %" PRId64 " %.0f\n", base, end, t, secs * 1e6);
     if (std::fclose(out) != 0) return fail("cannot write the output file");
     top->final();
+#if VM_TRACE
+    if (vcd) vcd->close();
+#endif
     return 0;
 }

@@ -1,0 +1,156 @@
+"""Many seeds: seed ranges and shards, the native random soak with model replay, merged results,
+and the same per-seed results through a real Dask cluster as through the local pool."""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from camtwin.cli import main
+from sim.farm import (
+    SeedJob,
+    junit_suite,
+    native_stimulus,
+    parse_seeds,
+    parse_shard,
+    run_seed,
+    shard,
+)
+from sim.runner import slow_overrides
+from sim.scenario import Op, Scenario, op
+
+from . import netns
+from .conftest import CAMERA_YAML, ROOT
+
+
+def test_seed_ranges_and_shards() -> None:
+    assert parse_seeds("3") == [1, 2, 3]
+    assert parse_seeds("5-8") == [5, 6, 7, 8]
+    for bad in ("0", "x", "8-5", "-3"):
+        with pytest.raises(ValueError):
+            parse_seeds(bad)
+    assert parse_shard("2/3") == (2, 3)
+    for bad in ("0/3", "4/3", "1", "a/b"):
+        with pytest.raises(ValueError):
+            parse_shard(bad)
+    seeds = parse_seeds("10-29")
+    parts = [shard(seeds, i, 3) for i in (1, 2, 3)]
+    assert sorted(s for p in parts for s in p) == seeds
+    assert all(not set(a) & set(b) for a in parts for b in parts if a is not b)
+    assert parts == [shard(seeds, i, 3) for i in (1, 2, 3)]  # deterministic
+
+
+def test_native_stimulus_goes_through_the_register_layer(slow_camera_map) -> None:
+    """set: read-modify-write of the field in its register; execute: the pulse bit; write: the
+    raw word and strobe, to a register or an address."""
+    rmap = slow_camera_map
+    sc = Scenario(
+        "t",
+        100,
+        ops=[
+            op(5, "set", "TriggerDelay", 7, TriggerSelector="AcquisitionStart"),
+            op(9, "execute", "AcquisitionStart"),
+            Op(12, "write", "EXPOSURE_TIME", 0xDEADBEEF, (), 0x5),
+            op(13, "get", "FrameCount"),
+        ],
+    )
+    writes = native_stimulus(rmap, sc)
+    delay = rmap.register("TRIGGER_DELAY")
+    acq = rmap.feature("AcquisitionStart")
+    assert [(w.cycle, w.addr) for w in writes] == [
+        (5, delay.address_of(1)),
+        (9, acq[0].address),
+        (12, rmap.register("EXPOSURE_TIME").address),
+    ]
+    f = rmap.feature("TriggerDelay")[1]
+    assert (writes[0].value & f.mask) >> f.lsb == 7
+    assert writes[1].value & acq[1].mask == acq[1].mask
+    assert (writes[2].value, writes[2].strobe) == (0xDEADBEEF, 0x5)
+
+
+@pytest.mark.sim
+def test_seed_runs_and_reports(tmp_path) -> None:
+    job = SeedJob(3, "icarus", 1500, str(CAMERA_YAML), slow_overrides(), str(tmp_path))
+    r = run_seed(job)
+    assert r.passed, r.message
+    assert r.edges > 0 and r.coverage["event.frame_start"] > 0
+    assert run_seed(job).key() == r.key()  # a pure function of the job
+    bad = SeedJob(3, "icarus", 1500, str(tmp_path / "missing.yaml"), None, str(tmp_path))
+    failed = run_seed(bad)
+    assert not failed.passed and failed.message.startswith("error:")
+    suite = junit_suite([r, failed], "icarus", "map.yaml", 1500)
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == ["random_seed_3", "random_seed_3"]
+    text = cases[1].find("failure").text
+    assert "camtwin regress map.yaml --sim icarus --seeds 3-3" in text and "--waves" in text
+
+
+def _seeds_json(path) -> dict[int, tuple]:
+    data = json.loads((path / "seeds.json").read_text())
+    return {r["seed"]: (r["passed"], r["edges"], r["message"]) for r in data["results"]}
+
+
+@pytest.mark.sim
+def test_shards_together_equal_the_whole(tmp_path, capsys) -> None:
+    base = ["regress", str(CAMERA_YAML), "--sim", "icarus", "--seeds", "1-6", "--only-seeds"]
+    base += ["--random-cycles", "800", "--workers", "2"]
+    assert main([*base, "-o", str(tmp_path / "all")]) == 0
+    whole = _seeds_json(tmp_path / "all")
+    parts: dict[int, tuple] = {}
+    for i in (1, 2, 3):
+        assert main([*base, "--shard", f"{i}/3", "-o", str(tmp_path / f"s{i}")]) == 0
+        got = _seeds_json(tmp_path / f"s{i}")
+        assert not set(got) & set(parts)
+        parts.update(got)
+    assert parts == whole and sorted(whole) == [1, 2, 3, 4, 5, 6]
+    out = capsys.readouterr()
+    assert "icarus seeds: 6/6 passed" in out.out and "6/6 seeds, 0 failed" in out.err
+    root = ET.parse(tmp_path / "all" / "results.xml").getroot()
+    assert len(root.findall("testsuite/testcase")) == 6
+
+
+def test_seed_options_errors(capsys) -> None:
+    for args, msg in (
+        (["--seeds", "0"], "--seeds: the number of seeds must be at least 1"),
+        (["--seeds", "3", "--shard", "4/3"], "--shard: shard '4/3'"),
+        (["--shard", "1/2"], "--shard needs --seeds"),
+        (["--seeds", "3", "--scheduler", "localhost"], "--scheduler: expected an address"),
+    ):
+        assert main(["regress", str(CAMERA_YAML), *args]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and msg in err[0], err
+
+
+@pytest.mark.sim
+@pytest.mark.netns
+def test_dask_cluster_gives_the_local_pool_results(tmp_path) -> None:
+    """A Dask scheduler and two workers on 127.0.0.1 (separate processes, in a namespace that
+    holds only lo): 8 seeds through --scheduler give the local pool's per-seed results."""
+    proc = netns.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.farm_cluster",
+            str(tmp_path),
+            str(CAMERA_YAML),
+            "1-8",
+            "600",
+            "icarus",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status == {**status, "dask": 0, "local": 0}, proc.stderr[-3000:]
+    assert status["address"].startswith("tcp://127.0.0.1:")
+    dask, local = _seeds_json(tmp_path / "dask"), _seeds_json(tmp_path / "local")
+    assert sorted(dask) == list(range(1, 9)) and dask == local
+    engines = json.loads((tmp_path / "dask" / "seeds.json").read_text())
+    workers = {r["worker"] for r in engines["results"]}
+    assert engines["engine"] == status["address"] and len(workers) >= 1
