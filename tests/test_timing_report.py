@@ -80,6 +80,12 @@ def test_results_json(camera_report: tuple) -> None:
     table = {row["volts"]: row["figures"] for row in data["datasheet"]["table_3_4"]}
     assert table[24.0]["tDF"]["datasheet"] == 53.2
     assert table[24.0]["tDF"]["measured"] == pytest.approx(53.2, rel=0.01)
+    limits = {(row["line"], row["figure"]): row for row in data["datasheet"]["line_limits"]}
+    assert len(limits) == 18 and all(row["agrees"] for row in limits.values())
+    assert limits[("Line2", "output_sink_current_max")]["manual"] == "50 mA"
+    assert limits[("Line1 (legacy-29mm)", "absolute_max")]["values"]["model"] == 25.0
+    high = req["line2-input-high-current-max"]
+    assert (high["measured"], high["base_unit"]) == (pytest.approx(0.1), "mA")  # 100 µA
 
 
 def test_markdown_report(camera_report: tuple) -> None:
@@ -88,6 +94,8 @@ def test_markdown_report(camera_report: tuple) -> None:
     assert "| [trigger-delay-0](#trigger-delay-0) | PASS | 39 ns | 32 ns … 40 ns | 0 ns |" in md
     assert "### Opto-isolated output timing (Table 3-4 reproduced)" in md
     assert "| 24.0 V | 30.11 µs | 30.11 µs |" in md
+    assert "### Line1 and Line2 electrical limits" in md
+    assert "| Line2 | `input_low_sink_current` |" in md
 
 
 def test_markdown_report_shows_the_diagrams_as_files(camera_report: tuple) -> None:
@@ -95,7 +103,9 @@ def test_markdown_report_shows_the_diagrams_as_files(camera_report: tuple) -> No
     md = (out / "report.md").read_text()
     data = json.loads((out / "results.json").read_text())
     images = re.findall(r"^!\[timing diagram of ([\w.-]+)\]\(([^)\s]+)\)$", md, re.M)
-    assert [name for name, _path in images] == [r["name"] for r in data["requirements"]]
+    # Every requirement but the electrical figures (no simulation, no timing) has a diagram.
+    timed = [r["name"] for r in data["requirements"] if r["measure"]["kind"] != "electrical"]
+    assert [name for name, _path in images] == timed
     for name, path in images:
         assert path == f"diagrams/{name}.png"
         png = out / path
@@ -113,8 +123,10 @@ def test_html_report_is_self_contained(camera_report: tuple) -> None:
     assert '<table id="summary">' in html
     assert '<table id="table-3-4">' in html
     assert '<table id="latency-table">' in html
+    assert '<table id="line-limits">' in html
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(images) == len(data["requirements"])
+    # A diagram per requirement but the electrical figures (no simulation, no timing).
+    assert len(images) == sum(r["measure"]["kind"] != "electrical" for r in data["requirements"])
     import base64
 
     assert all(base64.b64decode(i).startswith(PNG_MAGIC) for i in images)

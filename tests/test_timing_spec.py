@@ -150,6 +150,65 @@ CASES = [
         0,
     ),
     (
+        "electrical_unknown_line",
+        "Line3",
+        r"^electrical line must be one of the allowed values, not 'Line3'; did you mean "
+        r"'Line2'\?$",
+        r"^Line1, Line2$",
+        0,
+    ),
+    (
+        "electrical_unknown_figure",
+        "safe_maxx",
+        r"^Line1 figure must be one of the allowed values, not 'safe_maxx'; did you mean "
+        r"'safe_max'\?$",
+        r"logic0_max, logic1_min, unstable_low, unstable_high, safe_max, absolute_max",
+        0,
+    ),
+    (
+        "electrical_figure_of_other_line",
+        "output_sink_current_max",
+        r"^Line1 figure must be one of the allowed values, not 'output_sink_current_max'",
+        r"sink_current_absolute_max$",
+        0,
+    ),
+    (
+        "electrical_variant_on_line2",
+        "legacy-29mm",
+        r"^a hardware variant applies to Line1 \(the opto input\), not Line2$",
+        None,
+        0,
+    ),
+    (
+        "electrical_unknown_variant",
+        "legacy-29",
+        r"^hardware variant must be one of the allowed values, not 'legacy-29'; did you mean "
+        r"'legacy-29mm'\?$",
+        r"^standard, legacy-29mm$",
+        0,
+    ),
+    (
+        "electrical_bound_dimension",
+        "15 V",
+        r"^bound typ must be a current, not 'V' \(voltage\)$",
+        r"current: A, mA, uA",
+        0,
+    ),
+    (
+        "electrical_missing_figure",
+        "{kind: electrical",
+        r"^missing required key 'figure' in an electrical measurement$",
+        None,
+        0,
+    ),
+    (
+        "electrical_key_for_other_kind",
+        "from",
+        r"^key 'from' does not apply to an electrical measurement$",
+        r"^kind, line, figure, variant$",
+        0,
+    ),
+    (
         "yaml_syntax",
         "measure",
         r"^YAML syntax error: did not find expected ',' or '\}' "
@@ -342,7 +401,48 @@ def test_bundled_spec_loads(camera_map: RegisterMap) -> None:
         "count",
         "opto_output",
         "max_trigger_rate",
+        "electrical",
     }
+
+
+# The manual's Digital I/O figures (docs/spec/camera-features.md), typed by hand: in V or mA.
+MANUAL_LINE_FIGURES = {
+    ("Line1", "logic0_max", "standard"): 1.4,
+    ("Line1", "logic1_min", "standard"): 2.2,
+    ("Line1", "unstable_low", "standard"): 1.0,
+    ("Line1", "unstable_high", "standard"): 1.5,
+    ("Line1", "safe_max", "standard"): 24.0,
+    ("Line1", "absolute_max", "standard"): 30.0,
+    ("Line1", "safe_max", "legacy-29mm"): 18.0,
+    ("Line1", "absolute_max", "legacy-29mm"): 25.0,
+    ("Line1", "sink_current_min", "standard"): 5.0,
+    ("Line1", "sink_current_max", "standard"): 15.0,
+    ("Line1", "sink_current_absolute_max", "standard"): 25.0,
+    ("Line2", "output_sink_current_max", "standard"): 50.0,
+    ("Line2", "output_safe_min", "standard"): 3.3,
+    ("Line2", "output_safe_max", "standard"): 24.0,
+    ("Line2", "output_absolute_max", "standard"): 30.0,
+    ("Line2", "input_low_max", "standard"): 0.8,
+    ("Line2", "input_low_sink_current", "standard"): 2.0,
+    ("Line2", "input_high_current_max", "standard"): 0.1,
+}
+
+
+def test_bundled_spec_states_every_line_figure_of_the_manual(camera_map: RegisterMap) -> None:
+    from timingspec.electrical import FIGURES
+
+    spec = load_spec(ROOT / "timingspec" / "specs" / "camera-timing.yaml", camera_map)
+    stated = {
+        (r.measure.params["line"], r.measure.params["figure"], r.measure.params["variant"]): r
+        for r in spec.requirements
+        if r.measure.kind == "electrical"
+    }
+    assert set(stated) == set(MANUAL_LINE_FIGURES)
+    assert {f for _l, f, _v in stated} == set(FIGURES)
+    for key, value in MANUAL_LINE_FIGURES.items():
+        bound = stated[key].bound
+        assert bound.typ is not None and bound.typ.value == pytest.approx(value), key
+        assert bound.tol_abs == pytest.approx(0.001 * value)  # tight: ± 0.1 %
 
 
 @pytest.mark.parametrize(

@@ -497,6 +497,26 @@ def _opto(ctx: _Ctx) -> Measurement:
     return Measurement(sum(vals) / len(vals), vals, trace=trace, details={"edges": len(vals)})
 
 
+def _electrical(ctx: _Ctx) -> Measurement:
+    """An electrical figure of Line1/Line2, probed on the electrical model (no simulation)."""
+    from .electrical import FIGURES, manual_value, probe
+
+    p = ctx.req.measure.params
+    fig = FIGURES[p["figure"]]
+    value = probe(p["figure"], p["variant"])
+    details = {
+        "line": p["line"],
+        "figure": p["figure"],
+        "variant": p["variant"],
+        "what": fig.title,
+        "manual": manual_value(p["figure"], p["variant"]),
+    }
+    if value is None:
+        note = f"the model's verdict does not change between {fig.lo:g} and {fig.hi:g}"
+        return Measurement(None, note=note, details=details)
+    return Measurement(value, [value], details=details)
+
+
 _MEASURES = {
     "latency": _latencies,
     "jitter": _latencies,
@@ -505,6 +525,7 @@ _MEASURES = {
     "min_pulse_width": _min_pulse_width,
     "max_trigger_rate": _max_trigger_rate,
     "opto_output": _opto,
+    "electrical": _electrical,
 }
 
 

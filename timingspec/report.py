@@ -27,7 +27,7 @@ from regmap import RegisterMap
 from .engine import Backend, run_model
 from .measure import Result, Trace, evaluate
 from .spec import Bound, Requirement, Spec, loads_spec
-from .units import format_value
+from .units import BASE_UNIT, format_value
 
 __all__ = [
     "Progress",
@@ -144,8 +144,9 @@ class Run:
         return out
 
 
-RTL_NA_KINDS = ("opto_output",)
-"""Measurements of the electrical model only (Table 3-4 figures): no RTL part."""
+RTL_NA_KINDS = ("opto_output", "electrical")
+"""Measurements of the electrical model only (Table 3-4 figures, Line1/Line2 limits): no RTL
+part."""
 
 
 def _agrees(model: Result, rtl: Result) -> bool:
@@ -341,7 +342,39 @@ def datasheet_tables(rmap: RegisterMap, backend: Backend = run_model) -> dict[st
                 "error_pct": None if m is None else round((m - ds) / ds * 100, 4),
             }
         opto_rows.append({"volts": v, "figures": figs})
-    return {"latency": latency_rows, "table_3_4": opto_rows, "timing_source": data.timing_source}
+    return {
+        "latency": latency_rows,
+        "table_3_4": opto_rows,
+        "timing_source": data.timing_source,
+        "line_limits": line_limit_rows(),
+    }
+
+
+def line_limit_rows() -> list[dict[str, Any]]:
+    """Line1 and Line2 electrical figures: the manual's (data files) beside the model's (probed
+    on the electrical model); Line1's figures also for each hardware variant where they differ."""
+    from .electrical import FIGURES, manual_value, probe
+
+    rows = []
+    variants = ("standard", *load_opto_data().variants)
+    for name, fig in FIGURES.items():
+        for variant in variants if fig.line == "Line1" else ("standard",):
+            manual = manual_value(name, variant)
+            if variant != "standard" and manual == manual_value(name):
+                continue
+            model = probe(name, variant)
+            rows.append(
+                {
+                    "line": fig.line if variant == "standard" else f"{fig.line} ({variant})",
+                    "figure": name,
+                    "what": fig.title,
+                    "manual": format_quantity(manual, fig.dimension),
+                    "model": format_quantity(model, fig.dimension),
+                    "agrees": model is not None and abs(model - manual) <= 1e-6 * abs(manual),
+                    "values": {"manual": manual, "model": model, "unit": BASE_UNIT[fig.dimension]},
+                }
+            )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,9 +562,7 @@ def _json(run: Run) -> dict[str, Any]:
                     },
                 },
                 "dimension": req.measure.dimension,
-                "base_unit": {"time": "us", "frequency": "Hz", "count": "", "voltage": "V"}[
-                    req.measure.dimension
-                ],
+                "base_unit": BASE_UNIT[req.measure.dimension],
                 "measured": r.measurement.value,
                 "samples": r.measurement.samples[:64],
                 "bound": {

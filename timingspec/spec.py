@@ -58,6 +58,8 @@ MEASURE_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "count": (("of",), (), "count"),
     "opto_output": (("figure",), (), "time"),
     "max_trigger_rate": (("search",), ("triggers",), "frequency"),
+    # the dimension of an electrical figure is the figure's (voltage or current)
+    "electrical": (("line", "figure"), ("variant",), "voltage"),
 }
 FROM_EVENTS = ("line1.rise", "line1.fall", "line1_input.rise", "line1_input.fall")
 SIGNALS = ("frame_start", "exposure_active", "frame_trigger_wait", "acquisition_active", "line0")
@@ -714,12 +716,12 @@ class _Loader:
             if key != "kind" and key not in required + optional:
                 self.ctx.error(
                     key_node,
-                    f"key '{key}' does not apply to a {kind} measurement",
+                    f"key '{key}' does not apply to {_a(kind)} measurement",
                     allowed=", ".join(("kind", *required, *optional)),
                 )
         for key in required:
             if key not in k0:
-                self.ctx.error(node, f"missing required key '{key}' in a {kind} measurement")
+                self.ctx.error(node, f"missing required key '{key}' in {_a(kind)} measurement")
         if any(key not in k0 for key in required):
             raise Invalid
         p: dict[str, Any] = {}
@@ -741,6 +743,8 @@ class _Loader:
             p["of"] = self.r.choice(v["of"], "counted event", COUNTS)
         elif kind == "opto_output":
             p["figure"] = self.r.choice(v["figure"], "opto output figure", FIGURES)
+        elif kind == "electrical":
+            dimension = self._electrical(k0, p)
         elif kind == "max_trigger_rate":
             p["search"] = self._range(k0, "search", (1.0, 1e6))
             p["triggers"] = self.r.optional(k0, "triggers", self.integer, "triggers", 2, default=8)
@@ -753,6 +757,27 @@ class _Loader:
         if any(val is None for val in p.values()):
             raise Invalid
         return Measure(kind, p, dimension)
+
+    def _electrical(self, k: dict, p: dict[str, Any]) -> str:
+        """Line, figure and hardware variant of an electrical measurement; its dimension."""
+        from firmware_model.electrical import load_opto_data
+
+        from .electrical import FIGURES, LINES, figures_of
+
+        p["line"] = self.r.choice(k["line"][1], "electrical line", LINES)
+        p["figure"] = self.r.choice(k["figure"][1], f"{p['line']} figure", figures_of(p["line"]))
+        p["variant"] = "standard"
+        if "variant" in k:
+            node = k["variant"][1]
+            if p["line"] != "Line1":
+                self.ctx.error(
+                    node,
+                    f"a hardware variant applies to Line1 (the opto input), not {p['line']}",
+                )
+                raise Invalid
+            variants = ("standard", *load_opto_data().variants)
+            p["variant"] = self.r.choice(node, "hardware variant", variants)
+        return FIGURES[p["figure"]].dimension
 
     def _range(self, k: dict, key: str, default: tuple[float, float]) -> tuple[float, float]:
         if key not in k:
@@ -887,6 +912,11 @@ class _Loader:
             regs.set_raw(feature, value, **sel)
         model.step()
         return regs.get_raw(name, **sel)
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "a latency", "an electrical"."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _value_of(node: Node, key: str) -> Node:

@@ -44,6 +44,10 @@ UNITS: dict[str, Unit] = {
     "MHz": Unit("frequency", 1e6),
     "V": Unit("voltage", 1.0),
     "mV": Unit("voltage", 1e-3),
+    "A": Unit("current", 1e3),
+    "mA": Unit("current", 1.0),
+    "uA": Unit("current", 1e-3),
+    "µA": Unit("current", 1e-3),
     "%": Unit("percent", 1.0),
 }
 
@@ -51,11 +55,19 @@ DIMENSION_UNITS = {
     "time": "s, ms, us (µs), ns, cycle(s)",
     "frequency": "Hz, kHz, MHz",
     "voltage": "V, mV",
+    "current": "A, mA, uA (µA)",
     "count": "a plain number",
     "percent": "%",
 }
 
-BASE_UNIT = {"time": "us", "frequency": "Hz", "voltage": "V", "count": "", "percent": "%"}
+BASE_UNIT = {
+    "time": "us",
+    "frequency": "Hz",
+    "voltage": "V",
+    "current": "mA",
+    "count": "",
+    "percent": "%",
+}
 
 
 class UnitError(ValueError):
@@ -72,7 +84,7 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Quantity:
-    """A value in base units (µs, Hz, V, count, %) with the unit it was written in."""
+    """A value in base units (µs, Hz, V, mA, count, %) with the unit it was written in."""
 
     value: float
     dimension: str
@@ -243,6 +255,8 @@ def format_value(value: float, dimension: str, unit: str = "") -> str:
         return f"{value:.6g} Hz"
     if dimension == "voltage":
         return f"{value:.4g} V"
+    if dimension == "current":
+        return f"{value * 1e3:.4g} µA" if abs(value) < 1 and value else f"{value:.4g} mA"
     mag = abs(value)
     for factor, name in _TIME_STEPS:
         if mag >= factor or factor == 1e-3:
