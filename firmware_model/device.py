@@ -7,19 +7,20 @@ scenario's timed writes and Line1/Line2 edges (times from the start of serving, 
 repeating) and the pin levels that callers drive live with :meth:`set_line`.
 
 A frame leaves when the model says it is read out (its ``readout_end`` event, cycle
-``t0 + E + R(H)`` of a frame started in ``t0``, docs/semantics.md); its pixels are rendered
-then (:mod:`firmware_model.render`) with the image settings latched at its start, and its
-timestamp is ``t0``.
+``t0 + E + R(H)`` of a frame started in ``t0``, docs/semantics.md) with the image settings
+latched at its start; its pixels (:mod:`firmware_model.render`) are rendered when the stream
+sender reads them, and its timestamp is ``t0``.
 
 It implements ``gige.backend.Backend`` structurally (this package never imports ``gige``).
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from regmap import RegisterMap
@@ -36,9 +37,14 @@ __all__ = ["DeviceFrame", "FirmwareBackend"]
 _INF = float("inf")
 
 
-@dataclass(frozen=True)
+@dataclass
 class DeviceFrame:
-    """A frame as it leaves the camera (``gige.backend.ImageBlock``)."""
+    """A frame as it leaves the camera (``gige.backend.ImageBlock``).
+
+    Its pixels are rendered when :attr:`data` is first read (by the stream sender, outside the
+    device's lock, and never for a frame the sender drops), with the settings latched at its
+    frame start.
+    """
 
     frame_id: int
     timestamp: int
@@ -48,7 +54,13 @@ class DeviceFrame:
     height: int
     offset_x: int
     offset_y: int
-    data: bytes
+    settings: ImageSettings = field(repr=False, compare=False)
+    renderer: Renderer = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def data(self) -> bytes:
+        """The pixels (PayloadSize bytes, row-major, 16-bit formats little-endian)."""
+        return self.renderer.render(self.settings, self.frame_id, self.timestamp).data
 
 
 class FirmwareBackend:
@@ -251,7 +263,6 @@ class FirmwareBackend:
     def _render(self, t0: int, readout_end: int) -> DeviceFrame:
         frame_id, s = self._starts.pop(t0)
         self.model.frame_images.pop(t0, None)
-        f = self.renderer.render(s, frame_id, t0)
         return DeviceFrame(
             frame_id,
             t0,
@@ -261,5 +272,6 @@ class FirmwareBackend:
             s.height,
             s.offset_x,
             s.offset_y,
-            f.data,
+            s,
+            self.renderer,
         )

@@ -8,9 +8,6 @@ PACKETRESEND. Block ids run 1..65535 and never take the value 0.
 
 from __future__ import annotations
 
-import errno
-import functools
-import ipaddress
 import socket
 import struct
 import threading
@@ -20,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _mmsg
 from .backend import ImageBlock
 
 __all__ = [
@@ -46,27 +44,11 @@ _TRAILER = struct.Struct(">HHI")  # reserved, type, size y
 
 BURST_BYTES = 32 * 1024
 """Bytes sent back to back before the pacing waits: well under a client's default 208 KiB."""
-SOL_UDP = 17
-UDP_SEGMENT = 103  # Linux <netinet/udp.h>: UDP generic segmentation offload (GSO)
-GSO_SEGMENTS = 16
-GSO_BYTES = 65000
-_GSO_ERRORS = {errno.EINVAL, errno.EIO, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
-
-
-@functools.lru_cache(maxsize=64)
-def _via_loopback(host: str) -> bool:
-    """Whether datagrams to ``host`` go through the loopback interface: a 127.x.x.x address,
-    or an address of this machine (one a socket can bind)."""
-    if ipaddress.IPv4Address(host).is_loopback:
-        return True
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind((host, 0))
-        except OSError:
-            return False
-    return True
-
-
+PACE_MARGIN = 1.1
+"""Frames leave at this multiple of the link rate: a frame's transfer then fits in its
+period (``P >= Tx``) with room for the sender's own pauses."""
+BATCH_PACKETS = 64
+"""At most this many packets per ``sendmmsg`` call (fewer when pacing asks for less)."""
 RING_BLOCKS = 16
 """Blocks kept for PACKETRESEND."""
 QUEUE_BYTES = 64 * 1024 * 1024
@@ -75,6 +57,12 @@ the oldest waiting frames are dropped (and counted). 64 MiB holds 51 full Mono8 
 sender held up for a moment (a busy host) delays frames instead of losing them."""
 MIN_PACKET_SIZE = 576
 MAX_PACKET_SIZE = 65535
+
+
+def payload_size(frame: ImageBlock) -> int:
+    """Bytes of a frame's image: width * height * the PFNC code's bytes per pixel (bits 23..16
+    of the code hold the effective pixel size; Mono10 and Mono12 unpacked take 16)."""
+    return frame.width * frame.height * -(-(frame.pixel_format >> 16 & 0xFF) // 8)
 
 
 @dataclass(frozen=True)
@@ -96,11 +84,21 @@ class Block:
     """A frame cut into GVSP packets: leader (packet id 0), payloads 1..n, trailer n+1.
 
     The payload packets are laid out back to back in :attr:`wire` (header, then SCPS - 36
-    bytes of image, the last one shorter), so that one ``sendmsg`` with UDP segmentation
-    offload sends many of them, and a resend is a slice.
+    bytes of image, the last one shorter), so that one ``sendmmsg`` sends many of them, and a
+    resend is a slice.
     """
 
-    __slots__ = ("block_id", "chunk", "leader", "n_payload", "size", "stride", "trailer", "wire")
+    __slots__ = (
+        "block_id",
+        "chunk",
+        "leader",
+        "n_payload",
+        "size",
+        "stride",
+        "trailer",
+        "wire",
+        "wire_array",
+    )
 
     def __init__(
         self, block_id: int, frame: ImageBlock, packet_size: int, timestamp_offset: int = 0
@@ -125,6 +123,7 @@ class Block:
             tail = wire[full * stride :]
             tail[: _HEADER.size] = headers[full]
             tail[_HEADER.size :] = data[full * chunk :]
+        self.wire_array = wire
         self.wire = memoryview(wire).cast("B")
         self.leader = _HEADER.pack(0, block_id, LEADER << 24) + _LEADER.pack(
             0,
@@ -171,11 +170,11 @@ class GvspStreamer:
         self.sock = sock
         self.port = sock.getsockname()[1]
         self._queue: deque[tuple[ImageBlock, StreamTarget]] = deque()
-        self._queued_bytes = 0
         self._cond = threading.Condition()
         self._ring: OrderedDict[int, tuple[Block, StreamTarget]] = OrderedDict()
         self._ring_lock = threading.Lock()
         self._resends: deque[tuple[int, int, int]] = deque()
+        self._queued_bytes = 0
         self._next_id = 1
         self._stop = False
         self._thread: threading.Thread | None = None
@@ -185,8 +184,9 @@ class GvspStreamer:
         self.dropped = 0
         self.resent = 0
         self.send_errors = 0
-        self.gso = True
-        """Send many packets per call with UDP segmentation offload (off once refused)."""
+        self._link_free = 0.0
+        self.batched = _mmsg.AVAILABLE
+        """Send many packets per system call (``sendmmsg``); else one per call."""
 
     # -- thread ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -202,14 +202,15 @@ class GvspStreamer:
         self.sock.close()
 
     def submit(self, frame: ImageBlock, target: StreamTarget) -> None:
-        """Queue ``frame`` for sending to ``target`` (dropping the oldest if the queue is full)."""
-        size = memoryview(frame.data).nbytes
+        """Queue ``frame`` for sending to ``target``; drop the oldest waiting frames while the
+        queue holds more than :data:`QUEUE_BYTES` (the newest always stays)."""
+        size = payload_size(frame)
         with self._cond:
             self._queue.append((frame, target))
             self._queued_bytes += size
             while self._queued_bytes > QUEUE_BYTES and len(self._queue) > 1:
                 old, _target = self._queue.popleft()
-                self._queued_bytes -= memoryview(old.data).nbytes
+                self._queued_bytes -= payload_size(old)
                 self.dropped += 1
             self._cond.notify()
 
@@ -228,9 +229,9 @@ class GvspStreamer:
                 if self._stop:
                     return
                 item = self._queue.popleft() if self._queue else None
-                if item is not None:
-                    self._queued_bytes -= memoryview(item[0].data).nbytes
                 self._busy = item is not None
+                if item is not None:
+                    self._queued_bytes -= payload_size(item[0])
             self._serve_resends()
             if item is not None:
                 frame, target = item
@@ -254,56 +255,59 @@ class GvspStreamer:
                 self._ring.popitem(last=False)
         dest = (target.host, target.port)
         sock = self.sock
-        rate = target.rate
-        delay = target.packet_delay_s
-        wire = block.wire
-        stride = block.stride
-        total = len(wire)
-        # packets per sendmsg: one when SCPD asks for gaps, else as many as fit in 64 KiB. Not
-        # through loopback: lo carries a segmentation-offload datagram whole, so packet-socket
-        # receivers there (Aravis' default stream method) would see one oversized packet.
-        gso = self.gso and not _via_loopback(target.host)
-        per_send = 1 if delay or not gso else max(1, min(GSO_SEGMENTS, GSO_BYTES // stride))
-        anc = [(SOL_UDP, UDP_SEGMENT, struct.pack("=H", stride))] if per_send > 1 else []
-        clock = time.perf_counter
-        t0 = clock()
-        sent = 0
-        allowance = BURST_BYTES
         errors = 0
         try:
-            sock.sendto(block.leader, dest)
+            sock.connect(dest)
+        except OSError:
+            self.send_errors += 1
+            return
+        rate = target.rate
+        delay = target.packet_delay_s
+        stride = block.stride
+        wire = block.wire
+        n = block.n_payload
+        wire_packet = stride + UDP_IP_OVERHEAD
+        # packets per call: one when SCPD asks for gaps, else what the burst allows
+        per_call = 1 if delay else max(1, min(BATCH_PACKETS, BURST_BYTES // wire_packet))
+        batch = _mmsg.PacketBatch(block.wire_array, n, stride, len(wire) - (n - 1) * stride)
+        batch_send = batch.send if self.batched else None
+        fd = sock.fileno()
+        send = sock.send
+        clock = time.perf_counter
+        pace = rate * PACE_MARGIN if rate else None
+        burst_s = BURST_BYTES / pace if pace else 0.0
+        try:
+            send(block.leader)
         except OSError:
             errors += 1
-        sent += len(block.leader) + UDP_IP_OVERHEAD
-        step = per_send * stride
-        off = 0
-        while off < total:
-            end = min(off + step, total)
+        sent = len(block.leader) + UDP_IP_OVERHEAD
+        i = 0
+        while i < n:
+            k = min(per_call, n - i)
             try:
-                if anc:
-                    sock.sendmsg([wire[off:end]], anc, 0, dest)
+                if batch_send is not None:
+                    k = batch_send(fd, i, k)
                 else:
-                    sock.sendto(wire[off:end], dest)
-            except OSError as exc:
-                if anc and exc.errno in _GSO_ERRORS:
-                    self.gso = False  # no segmentation offload here: one packet per call
-                    anc = []
-                    step = stride
-                    continue
-                errors += 1
-            sent += end - off + UDP_IP_OVERHEAD * -(-(end - off) // stride)
-            off = end
-            if rate is not None and sent > allowance:
+                    for j in range(i, i + k):
+                        send(wire[j * stride : (j + 1) * stride])
+            except OSError:
+                errors += 1  # e.g. ECONNREFUSED: the client's port is closed; go on
+            i += k
+            sent += k * wire_packet
+            if pace is not None:
+                # token bucket across blocks: the link is busy until _link_free; at most
+                # BURST_BYTES of credit build up while the sender lags behind
                 now = clock()
-                allowance = BURST_BYTES + (now - t0) * rate
-                if sent > allowance:
-                    time.sleep((sent - allowance) / rate)
+                free = max(self._link_free, now - burst_s) + k * wire_packet / pace
+                self._link_free = free
+                if free > now:
+                    time.sleep(free - now)
             elif delay:
                 time.sleep(delay)
             if self._resends:
                 self._serve_resends()
         try:
-            sock.sendto(block.trailer, dest)
+            send(block.trailer)
         except OSError:
             errors += 1
         self.blocks += 1
