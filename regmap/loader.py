@@ -54,8 +54,8 @@ MAX_CONSTANT = 2**32 - 1
 """Constants are design parameters (counts, cycles): 0 to 2**32 - 1, like a register's value."""
 MAX_ARRAY_COUNT = 256
 """The most elements of a register array (values of a selector)."""
-MAX_REGISTER_INSTANCES = 16_384
-"""The most registers of a map, every array element counted (64 KiB of register space)."""
+MAX_REGISTER_INSTANCES = 4096
+"""The most registers of a map, every array element counted (16 KiB of register space)."""
 _SCALE_RE = re.compile(r"(period_)?q(\d+)")
 
 _ACCESS_NAMES = tuple(a.value for a in Access)

@@ -43,7 +43,7 @@ MAX_INPUT_BYTES = 1 << 20
 """The largest input file, in bytes (1 MiB)."""
 MAX_DEPTH = 64
 """The deepest nesting of lists and mappings, aliases and merge keys expanded."""
-MAX_NODES = 100_000
+MAX_NODES = 50_000
 """The most nodes (scalars, lists, mappings) a document may hold with every alias and merge key
 expanded where it is used: a document that expands to more (a "billion laughs") is refused."""
 MAX_INTEGER_DIGITS = 40

@@ -347,7 +347,12 @@ def _cli_case(argv: list[str], tmp: Path) -> None:
             return
     assert rc in (0, 1, 2), argv
     # Nothing appears in the working directory but directories the command line named.
-    named = {Path(a).parts[0] for a in argv if a and not a.startswith("-") and not a.isspace()}
+    named = {
+        part
+        for a in argv
+        if a and not a.startswith("-") and not a.isspace()
+        for part in Path(a).parts[:1]
+    }
     named.add("build")  # the default output directories are under build/
     for p in set(Path.cwd().iterdir()) - before:
         assert p.name in named, f"{argv} wrote {p.name} into the working directory"
