@@ -51,10 +51,11 @@ BATCH_PACKETS = 64
 """At most this many packets per ``sendmmsg`` call (fewer when pacing asks for less)."""
 RING_BLOCKS = 16
 """Blocks kept for PACKETRESEND."""
-QUEUE_BYTES = 64 * 1024 * 1024
+QUEUE_BYTES = 8 * 1024 * 1024
 """Image bytes waiting to be sent, as a camera's frame buffer: when a new frame does not fit,
-the oldest waiting frames are dropped (and counted). 64 MiB holds 51 full Mono8 frames, so a
-sender held up for a moment (a busy host) delays frames instead of losing them."""
+the oldest waiting frames are dropped (and counted). 8 MiB holds 6 full Mono8 frames or
+hundreds of small ones: a sender held up for a moment (a busy host) delays small frames
+instead of losing them, and a sender slower than the model never lags by more than 8 MiB."""
 MIN_PACKET_SIZE = 576
 MAX_PACKET_SIZE = 65535
 
@@ -206,6 +207,12 @@ class GvspStreamer:
         queue holds more than :data:`QUEUE_BYTES` (the newest always stays)."""
         size = payload_size(frame)
         with self._cond:
+            last = self._queue[-1][1] if self._queue else None
+            if last is not None and (last.host, last.port) != (target.host, target.port):
+                # a new stream destination: frames still waiting for the old one are stale
+                self.dropped += len(self._queue)
+                self._queue.clear()
+                self._queued_bytes = 0
             self._queue.append((frame, target))
             self._queued_bytes += size
             while self._queued_bytes > QUEUE_BYTES and len(self._queue) > 1:

@@ -102,3 +102,25 @@ def test_a_packet_socket_on_lo_sees_datagrams_of_at_most_scps_bytes(packet_size)
     n_payload = -(-len(frame.data) // (packet_size - gvsp.GVSP_OVERHEAD))
     assert len(sizes) == n_payload + 2  # leader, payload packets, trailer
     assert max(sizes) <= packet_size
+
+
+@pytest.mark.netns
+def test_frames_waiting_for_a_previous_destination_are_dropped():
+    """A client that opens a new stream gets its frames next, not the previous one's backlog."""
+    old_rx, new_rx = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+    for s in (old_rx, new_rx):
+        s.bind(("127.0.0.1", 0))
+    streamer = gvsp.GvspStreamer("127.0.0.1")
+    old = gvsp.StreamTarget("127.0.0.1", old_rx.getsockname()[1], 1500, rate=None)
+    new = gvsp.StreamTarget("127.0.0.1", new_rx.getsockname()[1], 1500, rate=None)
+    try:
+        for i in range(3):
+            streamer.submit(Frame(i + 1, 100 + i), old)
+        streamer.submit(Frame(4, 200), new)
+        streamer.start()
+        got_old, got_new = leaders(old_rx), leaders(new_rx)
+    finally:
+        streamer.stop()
+        old_rx.close()
+        new_rx.close()
+    assert (got_old, got_new, streamer.dropped) == ([], [200], 3)
