@@ -15,6 +15,8 @@ from tests import netns as _netns
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMERA_YAML = ROOT / "regmap" / "camera.yaml"
+ICARUS_SPEED = 0.02
+"""Device time per wall time when the client tests serve the RTL on Icarus."""
 
 
 def describe(result) -> str:
@@ -43,6 +45,21 @@ def camera_map() -> RegisterMap:
 @pytest.fixture(scope="session")
 def slow_camera_map(camera_map: RegisterMap) -> RegisterMap:
     return slow_camera(camera_map)
+
+
+@pytest.fixture(
+    params=["model", "verilator", pytest.param("icarus", marks=pytest.mark.soak)],
+)
+def twin_target(request, camera_map: RegisterMap, slow_camera_map: RegisterMap):
+    """A client test's device: the firmware model serving the camera map, or the RTL on
+    Verilator (default suite) or Icarus (``soak``) serving its slow-clock variant, as
+    ``camtwin serve --backend`` does (``tests.clients.twin.Target``)."""
+    from tests.clients.twin import Target
+
+    if request.param == "model":
+        return Target("model", camera_map)
+    speed = ICARUS_SPEED if request.param == "icarus" else 1.0
+    return Target(request.param, slow_camera_map, speed)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,11 @@
 """The twin on the wire, proven with real clients: Aravis' arv-tool, arv-camera-test, arv-test
 and its GObject binding, all inside one loopback-only network namespace per module.
 
+Every test runs against each backend (``twin_target``): the firmware model serving the camera
+map, and the live RTL on Verilator (on Icarus under ``soak``) serving its slow-clock variant,
+as ``camtwin serve --backend verilator`` does. Regions of interest are cut to the served
+sensor; exposure times in µs are the same on both maps.
+
 Expected values come from the register map (features, ranges, enum values, scales) and from
 the camera's documented semantics (docs/semantics.md: frame period, readout, debouncer, trigger
 delay), never from the device's own answers.
@@ -16,20 +21,25 @@ import pytest
 
 from regmap import Access, Interface, RegisterMap
 from tests.clients import aravis
-from tests.clients.twin import serve
+from tests.clients.twin import Target
 
 ROOT = aravis.CLIENT_SCRIPT.parent.parent.parent
 SERIAL = "TWIN0001"
 
 
 @pytest.fixture
-def twin(netns, camera_map: RegisterMap):
+def twin(netns, twin_target: Target):
     """A fresh twin (reset state) for each test, in the test's own namespace."""
-    with serve(camera_map, serial=SERIAL, warm=True) as served:
+    with twin_target.serve(serial=SERIAL, warm=True) as served:
+        served.target = twin_target
         yield served
 
 
-def _generated_xml(tmp_path) -> bytes:
+def _generated_xml(tmp_path, target: Target) -> bytes:
+    if target.backend != "model":  # the slow-clock variant: the generator camtwin generate runs
+        from regmap.generators.genicam import generate_genicam_xml
+
+        return generate_genicam_xml(target.rmap).encode()
     out = tmp_path / "gen"
     r = subprocess.run(
         [sys.executable, "-m", "camtwin.cli", "generate", "-o", str(out), "--only", "genicam"],
@@ -56,7 +66,7 @@ def test_genicam_is_our_xml_byte_for_byte(twin, tmp_path):
     prints that buffer as a C string: the document, then whatever bytes follow it in the
     client's memory up to a NUL, then a newline. The document must be ours, every byte."""
     served = aravis.arv_tool_bytes("genicam")
-    expected = _generated_xml(tmp_path)
+    expected = _generated_xml(tmp_path, twin.target)
     assert served[: len(expected)] == expected
     tail = served[len(expected) :]
     assert tail.endswith(b"\n") and b"<" not in tail and len(tail) < 256, tail
@@ -186,18 +196,22 @@ def _steady(values: list[float]) -> float:
 
 
 def test_camera_test_continuous_at_the_resulting_frame_rate(twin):
-    # 512x64 Mono8, 8 ms exposure: the exposure sets the period (125 frames/s)
+    # 512x64 Mono8 (or the sensor), 8 ms exposure: the exposure sets the period (125 frames/s)
+    w, h = twin.target.roi(512, 64)
     features = "TriggerMode=Off ExposureTime=8000 AcquisitionFrameRateEnable=false"
-    r = aravis.arv_tool("control", "Width=512", "Height=64", "PixelFormat=Mono8", *features.split())
+    r = aravis.arv_tool(
+        "control", f"Width={w}", f"Height={h}", "PixelFormat=Mono8", *features.split()
+    )
     assert r.returncode == 0, r.stderr
     rate = _resulting_rate()
     assert math.isclose(rate, 125.0, rel_tol=1e-6)
-    run = aravis.camera_test(duration=5, width=512, height=64, features=features)
+    run = aravis.camera_test(duration=5, width=w, height=h, features=features)
     assert run["n_missing_frames"] == 0 and run["n_missing_packets"] == 0, run.output
     assert run["n_failures"] == 0 and run["n_completed_buffers"] > 0, run.output
     # the device sent every frame the model read out (none dropped behind a slow sender)
     assert twin.device.stats()["frames_dropped"] == 0
-    assert math.isclose(_steady(run.frames_per_s), rate, rel_tol=0.01), run.frames_per_s
+    wall_rate = rate * twin.target.speed
+    assert math.isclose(_steady(run.frames_per_s), wall_rate, rel_tol=0.01), run.frames_per_s
 
 
 def test_camera_test_software_trigger(twin):
@@ -206,8 +220,9 @@ def test_camera_test_software_trigger(twin):
     whole. (A trigger whose command waits behind another on a busy host takes effect when the
     device handles it, so two may rarely fall within one frame period: an overtrigger, counted
     by the model, not a lost frame.)"""
+    w, h = twin.target.roi(512, 64)
     run = aravis.camera_test(
-        duration=4, width=512, height=64, software_trigger=100, features="ExposureTime=1000"
+        duration=4, width=w, height=h, software_trigger=100, features="ExposureTime=1000"
     )
     assert run["n_missing_frames"] == 0 and run["n_missing_packets"] == 0, run.output
     assert run["n_failures"] == 0 and run["n_completed_buffers"] >= 200, run.output
@@ -230,7 +245,11 @@ def test_arv_test_every_check_succeeds(twin, tmp_path):
     """
     dev = twin.rmap.device
     w, h = twin.rmap.constant("SensorWidth"), twin.rmap.constant("SensorHeight")
-    r = aravis.arv_tool("control", "Width=256", "Height=64", "PixelFormat=Mono8")
+    rw, rh = twin.target.roi(256, 64)
+    # 10 ms exposure (the camera map's reset; the slow-clock variant's is 1.25 s)
+    r = aravis.arv_tool(
+        "control", f"Width={rw}", f"Height={rh}", "PixelFormat=Mono8", "ExposureTime=10000"
+    )
     assert r.returncode == 0, r.stderr
     cfg = tmp_path / "twin.cfg"
     cfg.write_text(

@@ -1,5 +1,5 @@
-"""``camtwin serve``: the firmware model as a GigE Vision camera on the network (loopback by
-default), until Ctrl-C."""
+"""``camtwin serve``: the firmware model, or the live RTL on Verilator or Icarus, as a GigE Vision
+camera on the network (loopback by default), until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -19,18 +19,34 @@ from ._common import (
 )
 
 STATUS_INTERVAL_S = 1.0
+BACKENDS = ("model", "verilator", "icarus")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``serve`` subcommand."""
     p = sub.add_parser(
         "serve",
-        help="serve the firmware model as a GigE Vision camera",
-        description="Run the firmware model as a GigE Vision device (GVCP on UDP 3956, GVSP "
-        "streaming) on 127.0.0.1, or on the address given with --interface. Prints the device "
-        "name, its address and its XML URL, then a status line; Ctrl-C stops it.",
+        help="serve the firmware model or the RTL as a GigE Vision camera",
+        description="Run the firmware model (or, with --backend verilator|icarus, the generated "
+        "RTL) as a GigE Vision device (GVCP on UDP 3956, GVSP streaming) on 127.0.0.1, or on "
+        "the address given with --interface. Prints the device name, its address and its XML "
+        "URL, then a status line; Ctrl-C stops it.",
     )
     add_regmap_argument(p)
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="model",
+        help="what behaves as the camera: the firmware model (default), or the generated RTL "
+        "simulated live by Verilator or Icarus",
+    )
+    p.add_argument(
+        "--rtl-clock",
+        choices=("slow", "map"),
+        default="slow",
+        help="the RTL backends' clock: the map's slow-clock variant (default: 1 MHz, a 64 x 8 "
+        "sensor; real time on Verilator) or the map's own clock (slower than real time)",
+    )
     p.add_argument(
         "--scenario",
         metavar="FILE.yaml",
@@ -69,7 +85,6 @@ def _status(dev, prev_bytes: int, dt: float) -> tuple[str, int]:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM: 0; 1 if the map or scenario has errors; 2 usage errors."""
-    from firmware_model.device import FirmwareBackend
     from firmware_model.scenario import ScenarioError, load_scenario
     from gige import Device, PortInUseError
 
@@ -77,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
         rmap = load_regmap(args.regmap, ("device backend",), camera="serve")
     except CompileFailed:
         return 1
+    rtl = args.backend != "model"
+    if rtl and args.rtl_clock == "slow":
+        from sim.runner import apply_overrides, slow_overrides
+
+        rmap = apply_overrides(rmap, slow_overrides())
     scenario = None
     if args.scenario is not None:
         path = check_input(args.scenario, "scenario")
@@ -92,10 +112,11 @@ def run(args: argparse.Namespace) -> int:
         rmap = scenario.rmap
     if not 0 < args.port <= 65535:
         raise UsageError(f"--port must be 1..65535, not {args.port}")
+    backend = _backend(args.backend, rmap, scenario)
     try:
         dev = Device(
             rmap,
-            FirmwareBackend(rmap, scenario=scenario),
+            backend,
             address=args.interface,
             port=args.port,
             serial=args.serial,
@@ -104,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             speed=args.speed,
         )
     except ValueError as exc:
+        _close(backend)
         raise UsageError(str(exc)) from None
     stop = threading.Event()
     old = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -117,16 +139,51 @@ def run(args: argparse.Namespace) -> int:
                 f"cannot serve on {args.interface}:{args.port}: {exc.strerror or exc}"
             ) from None
         try:
-            _serve(dev, stop)
+            _serve(dev, stop, _note(args, rmap))
         finally:
             dev.stop()
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+        _close(backend)
     return 0
 
 
-def _serve(dev, stop: threading.Event) -> None:
+def _backend(name: str, rmap, scenario):
+    """The backend named ``name``: the firmware model, or the RTL (built on first use)."""
+    if name == "model":
+        from firmware_model.device import FirmwareBackend
+
+        return FirmwareBackend(rmap, scenario=scenario)
+    from sim.native import NativeBuildError
+    from sim.serve import RtlBackend, RtlError
+
+    try:
+        return RtlBackend(rmap, name, scenario=scenario)
+    except (NativeBuildError, RtlError) as exc:
+        raise UsageError(f"cannot serve the RTL on {name}: {exc}") from None
+
+
+def _close(backend) -> None:
+    close = getattr(backend, "close", None)
+    if close is not None:
+        close()
+
+
+def _note(args: argparse.Namespace, rmap) -> str | None:
+    """The line saying what the RTL serves, for the RTL backends."""
+    if args.backend == "model":
+        return None
+    mhz = f"{rmap.clock_hz / 1e6:g} MHz"
+    if args.rtl_clock == "slow":
+        return f"rtl     {args.backend}, the slow-clock variant of the map ({mhz})"
+    return (
+        f"rtl     {args.backend} at the map's {mhz}: slower than real time (frames arrive "
+        "later in wall time; their timestamps stay right)"
+    )
+
+
+def _serve(dev, stop: threading.Event, note: str | None = None) -> None:
     b = dev.bootstrap
     from gige import bootstrap as bs
 
@@ -138,6 +195,8 @@ def _serve(dev, stop: threading.Event) -> None:
     )
     print(f"address {dev.address}:{dev.port} (GVCP), stream from port {dev.stream.port}", file=out)
     print(f"xml     {dev.xml_url}", file=out)
+    if note:
+        print(note, file=out)
     out.flush()
     tty = out.isatty()
     prev = 0

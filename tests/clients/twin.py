@@ -1,5 +1,10 @@
 """The twin served in-process for client tests: the GigE Vision device (``gige``) over the
-firmware-model backend, on 127.0.0.1 in the calling thread's loopback-only namespace.
+firmware-model backend or the live RTL (``sim.serve.RtlBackend`` on Verilator or Icarus), on
+127.0.0.1 in the calling thread's loopback-only namespace.
+
+:data:`BACKENDS` parametrises a client test over the backends (``twin_target`` fixture in
+``tests/conftest.py``): the model serves the camera map, the RTL its slow-clock variant (what
+``camtwin serve --backend verilator`` serves by default), each with the figures a test needs.
 
 Tests see the model through :class:`Served`: the raw value of any feature's field (read on the
 model's register bank, not over GVCP), and the pins.
@@ -24,6 +29,8 @@ class Served:
     backend: Any
     rmap: RegisterMap
     serial: str
+    target: Any = None
+    """The :class:`Target` served, when the test serves one."""
 
     def raw(self, feature: str, index: int = 0) -> int:
         """The raw field value of ``feature`` (element ``index`` of an array) in the model."""
@@ -62,24 +69,70 @@ class Served:
         self.write_raw("CounterReset", 1)
 
 
+BACKENDS = ("model", "verilator", "icarus")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a client test serves: a backend (:data:`BACKENDS`), its map and ``speed`` (device
+    time per wall time: Icarus simulates the slow-clock camera about 20 times slower than
+    real time, so it is served at a lower speed)."""
+
+    backend: str
+    rmap: RegisterMap
+    speed: float = 1.0
+
+    def roi(self, width: int, height: int) -> tuple[int, int]:
+        """A region of ``width`` x ``height`` pixels, cut to the map's sensor."""
+        return (
+            min(width, self.rmap.constant("SensorWidth")),
+            min(height, self.rmap.constant("SensorHeight")),
+        )
+
+    def serve(self, **kwargs) -> Any:
+        """:func:`serve` with this target's backend, map and speed."""
+        return serve(self.rmap, backend=self.backend, speed=self.speed, **kwargs)
+
+
+def make_backend(rmap: RegisterMap, backend: str = "model", scenario=None):
+    """The backend named ``backend`` over ``rmap`` (or the scenario's map)."""
+    if backend == "model":
+        from firmware_model.device import FirmwareBackend
+
+        return FirmwareBackend(rmap, scenario=scenario)
+    from sim.serve import RtlBackend
+
+    return RtlBackend(rmap, backend, scenario=scenario)
+
+
 @contextmanager
 def serve(
-    rmap: RegisterMap, *, serial: str = "TWIN0001", scenario=None, warm: bool = False
+    rmap: RegisterMap,
+    *,
+    serial: str = "TWIN0001",
+    scenario=None,
+    warm: bool = False,
+    backend: str = "model",
+    speed: float = 1.0,
 ) -> Iterator[Served]:
     """Serve the twin on 127.0.0.1:3956 until the block ends (warmed up, see
-    :meth:`Served.warm_up`, if ``warm``)."""
+    :meth:`Served.warm_up`, if ``warm``), over the ``backend`` named (:data:`BACKENDS`)."""
     netns.require_loopback_only()
-    from firmware_model.device import FirmwareBackend
     from gige.device import Device
 
-    backend = FirmwareBackend(rmap, scenario=scenario)
-    device = Device(rmap, backend, serial=serial)
-    device.start()
+    be = make_backend(rmap, backend, scenario)
     try:
-        wait_until_answering()
-        served = Served(device, backend, rmap, serial)
-        if warm:
-            served.warm_up()
-        yield served
+        device = Device(rmap, be, serial=serial, speed=speed)
+        device.start()
+        try:
+            wait_until_answering()
+            served = Served(device, be, rmap, serial)
+            if warm and backend == "model":  # the RTL serves a small sensor: no warm-up
+                served.warm_up()
+            yield served
+        finally:
+            device.stop()
     finally:
-        device.stop()
+        close = getattr(be, "close", None)
+        if close is not None:
+            close()
