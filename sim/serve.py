@@ -200,8 +200,8 @@ class RtlProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
             )
-            self._out = open(cmd_fifo, "wb")  # noqa: SIM115 (closed in close())
-            self._in = open(out_fifo, "rb")  # noqa: SIM115
+            self._out = os.fdopen(self._open_writer(cmd_fifo), "wb")
+            self._in = open(out_fifo, "rb")  # noqa: SIM115 (closed in close())
         self.cycle = 0
         self.seconds = 0.0
         """Wall time spent waiting for the simulator (its share of the serving time)."""
@@ -209,6 +209,21 @@ class RtlProcess:
         first = self._answer([])
         if first[0] != b"t":
             raise RtlError(f"unexpected greeting from the {self.simulator} runner: {first!r}")
+
+    def _open_writer(self, fifo: Path, timeout: float = 60.0) -> int:
+        """Open the command FIFO once the simulator has opened its end (or report its end)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.proc.kill()
+                    raise RtlError(self._died()) from None
+                time.sleep(0.01)
+                continue
+            os.set_blocking(fd, True)
+            return fd
 
     def _send(self, text: str) -> None:
         try:

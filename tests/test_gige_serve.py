@@ -128,3 +128,35 @@ def test_bad_scenario_gives_a_located_error(tmp_path):
     assert f"{sc}:2:9" in err  # repeat must be true or false
     assert f"{sc}:4:" in err  # edges out of order
     assert "Traceback" not in err
+
+
+def _readreg(port: int, addr: int) -> tuple[int, int]:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    try:
+        s.sendto(struct.pack(">BBHHHI", 0x42, 0x01, 0x0080, 4, 7, addr), ("127.0.0.1", port))
+        status, _ack, _len, _req, value = struct.unpack(">HHHHI", s.recv(2048)[:12])
+    finally:
+        s.close()
+    return status, value
+
+
+@pytest.mark.sim
+def test_serve_the_rtl_on_verilator(slow_camera_map):
+    """``--backend verilator`` serves the generated RTL of the slow-clock variant: the register
+    reads are AXI4-Lite reads of the RTL (its sensor is the variant's)."""
+    p = _serve("--backend", "verilator", "--port", "3959")
+    try:
+        _discover(3959, timeout=600)  # the first use builds the RTL
+        addr = slow_camera_map.feature("SensorWidth")[0].address
+        assert _readreg(3959, addr) == (0, slow_camera_map.constant("SensorWidth"))
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode == 0, err
+    lines = out.splitlines()
+    assert lines[3] == "rtl     verilator, the slow-clock variant of the map (1 MHz)"
+    assert lines[-1] == "stopped"

@@ -69,7 +69,7 @@ module serve_tb;
   reg [8*256-1:0] text;
   reg [8*8-1:0] word;
   integer cmd, out, n, i, l;
-  reg signed [63:0] a, b, c, t, until, start, accepted, aw_at, w_at, performed;
+  reg signed [63:0] a, b, c, t, stop_at, start, accepted, aw_at, w_at, performed;
   reg aw_hs, w_hs, ar_hs, r_done, b_done, ok, req_r, req_w;
   reg [31:0] data_q;
   reg [1:0] rresp_q, bresp_q;
@@ -165,9 +165,9 @@ module serve_tb;
         p_level[l][p_tail[l]] = c[0];
         p_tail[l] = (p_tail[l] + 1) % MAXP;
       end else if (word == "r") begin
-        // the wall-time limit (b) is not available in Verilog: run to `until`
-        until = a;
-        while (t < until) one_cycle;
+        // the wall-time limit (b) is not available in Verilog: run to `stop_at`
+        stop_at = a;
+        while (t < stop_at) one_cycle;
         $fdisplay(out, "t %0d", t);
         $fflush(out);
       end else if (word == "R") begin
