@@ -64,6 +64,12 @@ MUTATIONS = (
         "the frequency converter uses the period before the last one",
     ),
     Mutation(
+        "transfer-time-rounds-down",
+        "frametiming.py",
+        (("cycles.eq((product + 0xFFFF) >> 16)", "cycles.eq(product >> 16)"),),
+        "the transfer time of PayloadSize on the link is rounded down instead of up",
+    ),
+    Mutation(
         "w1c-cleared-by-0",
         "regbank.py",
         (("store & ~(wr_data & wr_mask)", "store & (wr_data & wr_mask | ~wr_mask)"),),
