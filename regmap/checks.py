@@ -11,7 +11,16 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from .diagnostics import did_you_mean
-from .model import Access, Field, Interface, Register, RegisterMap, SourceLoc
+from .model import (
+    RATE_UNITS,
+    TIME_UNITS,
+    Access,
+    Field,
+    Interface,
+    Register,
+    RegisterMap,
+    SourceLoc,
+)
 
 if TYPE_CHECKING:
     from .loader import Builder, Context
@@ -273,6 +282,7 @@ def _field_values(
         )
     # A min or max that could not be read has its own diagnostic: check nothing more about them.
     limits_ok = not any((reg.name, f.name, key) in b.unreadable for key in ("min", "max"))
+    limits_ok &= _unit(ctx, f, where, at)  # no range to check in a unit the scale cannot use
     if not limits_ok:
         pass
     elif f.min is not None and f.max is not None and f.min > f.max:
@@ -351,6 +361,34 @@ def _field_values(
                 f"reset value {value} of {where} is not one of its enum values",
                 allowed=", ".join(f"{e.name}={e.value}" for e in f.enum),
             )
+
+
+_UNITS_OF = {"cycles": ("time", TIME_UNITS), "period": ("rate", RATE_UNITS)}
+
+
+def _unit(ctx: Context, f: Field, where: str, at) -> bool:
+    """A ``cycles`` scale needs a time unit, a ``period`` scale a rate unit (closed
+    vocabularies); ``raw`` and ``qN`` take any display unit. False after an error."""
+    if f.scale.kind not in _UNITS_OF:
+        return True
+    what, units = _UNITS_OF[f.scale.kind]
+    allowed = f"a {what} unit: " + ", ".join(units)
+    if not f.unit:
+        ctx.error(at("scale"), f"{where} has scale '{f.scale}' but no unit", allowed=allowed)
+        return False
+    if f.unit not in units:
+        other = "time" if f.unit in TIME_UNITS else "rate" if f.unit in RATE_UNITS else ""
+        ctx.error(
+            at("unit"),
+            f"unit '{f.unit}' of {where} is not a {what} unit, which scale '{f.scale}' stores"
+            + (f" (it is a {other} unit)" if other else "")
+            + did_you_mean(f.unit, units),
+            allowed=allowed
+            + ("; scale 'cycles' for a time, 'period' for a rate" if other else "")
+            + "; free display units need scale 'raw' or 'qN'",
+        )
+        return False
+    return True
 
 
 def _raw_min(f: Field) -> int:

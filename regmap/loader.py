@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -407,14 +408,16 @@ class Builder:
         enum = r.optional(k, "enum", self._enum_list, f"enum of {where} values", default=())
         feature = r.optional(k, "feature", self.feature, where)
         loc = self.ctx.loc(k["name"][1])
-        for key in ("reset", "min", "max", "inc", "bits", "enum", "feature", "scale"):
+        for key in ("reset", "min", "max", "inc", "bits", "enum", "feature", "scale", "unit"):
             if key in k:
                 self.field_locs[(reg, name, key)] = self.ctx.loc(k[key][1])
         limits = {key: r.optional(k, key, r.number, f"{key} of {where}") for key in ("min", "max")}
         for key, value in limits.items():
             if key in k and value is None:
                 self.unreadable.add((reg, name, key))
-        if bits is None or access is None or reset is None:
+        unit = r.optional(k, "unit", r.string, "unit", default="")
+        scale = r.optional(k, "scale", self.scale, default=Scale())
+        if bits is None or access is None or reset is None or unit is None or scale is None:
             raise Invalid
         return Field(
             name,
@@ -423,8 +426,8 @@ class Builder:
             Access(access),
             reset,
             r.optional(k, "description", r.string, "description", default=""),
-            r.optional(k, "unit", r.string, "unit", default=""),
-            r.optional(k, "scale", self.scale, default=Scale()),
+            unit,
+            replace(scale, unit=unit) if scale.kind in ("cycles", "period") else scale,
             limits["min"],
             limits["max"],
             enum,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 __all__ = [
+    "RATE_UNITS",
+    "TIME_UNITS",
     "Access",
     "ArraySpec",
     "Category",
@@ -31,6 +33,16 @@ __all__ = [
     "SourceLoc",
     "Visibility",
 ]
+
+TIME_UNITS: Mapping[str, int] = MappingProxyType(
+    {"ns": 1_000_000_000, "us": 1_000_000, "µs": 1_000_000, "ms": 1_000, "s": 1}
+)
+"""Units of time and how many of them make a second: the units of scale ``cycles``."""
+RATE_UNITS: Mapping[str, int] = MappingProxyType(
+    {"Hz": 1, "kHz": 1_000, "MHz": 1_000_000, "Bps": 1, "kBps": 1_000, "MBps": 1_000_000}
+)
+"""Units of rate (events or bytes per second) and how many per second one of them is: the
+units of scale ``period`` and ``period_qN``."""
 
 
 @dataclass(frozen=True)
@@ -100,17 +112,34 @@ class Scale:
     ``kind`` is one of:
 
     * ``raw``: the value is the field value;
-    * ``cycles``: a time in ``unit`` (``us``), stored as clock cycles:
-      ``raw = round(us * clock_hz / 1e6)``;
-    * ``period``: a rate in Hz stored as a period in clock cycles: ``raw = round(clock_hz / hz)``;
+    * ``cycles``: a time in ``unit`` (ns, us, ms, s), stored as clock cycles:
+      ``raw = round(t * clock_hz / per_second)`` (``per_second`` 1e6 for us);
+    * ``period``: a rate in ``unit`` (Hz, kHz, MHz, Bps...) stored as a period in clock
+      cycles: ``raw = round(clock_hz / (rate * hz))`` (``hz`` 1000 for kHz);
       with ``frac_bits`` N > 0 (``period_qN``) the period is unsigned fixed point with N
       fractional bits: ``raw = round(clock_hz * 2**N / rate)`` (e.g. a byte time in q16 cycles
       per byte for a throughput in bytes per second);
     * ``fixed``: an unsigned fixed-point number with ``frac_bits`` fractional bits.
+
+    ``round`` is the one rounding rule of every conversion to raw values (the header macros and
+    the GenApi formulas too): to the nearest integer, a tie to the even one.
     """
 
     kind: str = "raw"
     frac_bits: int = 0
+    unit: str = ""
+    """The physical unit of a ``cycles`` (:data:`TIME_UNITS`, default ``us``) or ``period``
+    (:data:`RATE_UNITS`, default ``Hz``) scale; display only for the others."""
+
+    @property
+    def per_second(self) -> int:
+        """Units of a ``cycles`` scale in one second (1e6 for ``us``)."""
+        return TIME_UNITS.get(self.unit or "us", 1_000_000)
+
+    @property
+    def hz(self) -> int:
+        """Events per second of one unit of a ``period`` scale (1000 for ``kHz``)."""
+        return RATE_UNITS.get(self.unit or "Hz", 1)
 
     def to_raw(self, value: float, clock_hz: int) -> int:
         """Physical value to raw field value (rounded to nearest); no range check."""
@@ -119,11 +148,11 @@ class Scale:
                 raise ValueError(f"value must be an integer, not {value!r}")
             return int(value)
         if self.kind == "cycles":
-            return round(value * clock_hz / 1e6)
+            return round(value * clock_hz / self.per_second)
         if self.kind == "period":
             if value <= 0:
                 raise ValueError(f"rate must be positive, not {value!r}")
-            return round(clock_hz * (1 << self.frac_bits) / value)
+            return round(clock_hz * (1 << self.frac_bits) / (value * self.hz))
         if self.kind == "fixed":
             return round(value * (1 << self.frac_bits))
         raise AssertionError(self.kind)
@@ -133,9 +162,9 @@ class Scale:
         if self.kind == "raw":
             return raw
         if self.kind == "cycles":
-            return raw * 1e6 / clock_hz
+            return raw * self.per_second / clock_hz
         if self.kind == "period":
-            return math.inf if raw == 0 else clock_hz * (1 << self.frac_bits) / raw
+            return math.inf if raw == 0 else clock_hz * (1 << self.frac_bits) / raw / self.hz
         if self.kind == "fixed":
             return raw / (1 << self.frac_bits)
         raise AssertionError(self.kind)

@@ -4,42 +4,56 @@ from __future__ import annotations
 
 import re
 
-from ..model import RegisterMap
+from ..model import Field, RegisterMap
 from ._render import render
 
+# scale kind -> (to-raw expression, from-raw expression) over the field's unit. The operations
+# are those of ``Scale.to_raw``/``from_raw`` in the same order, in double precision, and every
+# conversion to a raw value rounds with the map's one rule (to nearest, a tie to even).
 _CONVERSIONS = {
-    # scale kind -> (physical unit suffix, to-raw expression, from-raw expression)
     "cycles": (
-        "US",
-        "((uint32_t)((x) * ((double){clk} / 1e6) + 0.5))",
-        "((double)(x) * 1e6 / (double){clk})",
+        "{round}((double)(x) * (double){clk} / {per_second}.0)",
+        "((double)(x) * {per_second}.0 / (double){clk})",
     ),
-    "period": ("HZ", "((uint32_t)((double){clk} / (x) + 0.5))", "((double){clk} / (double)(x))"),
-    # a rate over a fixed-point period (period_qN); raw 0 means no limit and converts to 0
-    "period_q": (
-        "{unit}",
-        "((uint32_t)((double){clk} * {one}.0 / (x) + 0.5))",
-        "((x) ? (double){clk} * {one}.0 / (double)(x) : 0.0)",
+    # a rate over a (fixed-point) period; raw 0 means no limit and converts to 0
+    "period": (
+        "{round}((double){clk} * {one}.0 / ((double)(x) * {hz}.0))",
+        "((x) ? (double){clk} * {one}.0 / (double)(x) / {hz}.0 : 0.0)",
     ),
-    "fixed": ("REAL", "((uint32_t)((x) * {one}.0 + 0.5))", "((double)(x) / {one}.0)"),
+    "fixed": ("{round}((double)(x) * {one}.0)", "((double)(x) / {one}.0)"),
 }
+
+
+def unit_suffix(f: Field) -> str:
+    """The ``<UNIT>`` of a field's ``_FROM_<UNIT>``/``_TO_<UNIT>`` macros: its unit as a C
+    identifier (``us`` and ``µs`` give ``US``, ``kHz`` gives ``KHZ``), ``REAL`` without one."""
+    text = f.unit.replace("µ", "u")
+    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").upper() or "REAL"
+
+
+def round_function(prefix: str) -> str:
+    """Name of the header's rounding function (lower case: never a generated macro name)."""
+    return f"{prefix.lower()}_round_half_even"
 
 
 def generate_c_header(rmap: RegisterMap) -> str:
     """The C header for firmware: every register, field, enum value and unit conversion."""
     prefix = rmap.c_prefix
+    rounding = round_function(prefix)
     conversions = {}
     for reg in rmap.registers:
         for f in reg.fields:
-            kind = f.scale.kind
-            if kind == "period" and f.scale.frac_bits:
-                kind = "period_q"
-            if kind in _CONVERSIONS:
-                unit, to_raw, from_raw = _CONVERSIONS[kind]
-                fmt = {"clk": f"{prefix}_CLOCK_HZ", "one": str(1 << f.scale.frac_bits)}
-                unit_name = re.sub(r"[^0-9A-Za-z]+", "_", f.unit).upper() or "REAL"
+            if f.scale.kind in _CONVERSIONS:
+                to_raw, from_raw = _CONVERSIONS[f.scale.kind]
+                fmt = {
+                    "clk": f"{prefix}_CLOCK_HZ",
+                    "one": str(1 << f.scale.frac_bits),
+                    "per_second": str(f.scale.per_second),
+                    "hz": str(f.scale.hz),
+                    "round": rounding,
+                }
                 conversions[(reg.name, f.name)] = (
-                    unit.format(unit=unit_name),
+                    unit_suffix(f),
                     to_raw.format(**fmt),
                     from_raw.format(**fmt),
                 )
@@ -50,4 +64,5 @@ def generate_c_header(rmap: RegisterMap) -> str:
         guard=f"{prefix}_REGS_H",
         source=rmap.source.rsplit("/", 1)[-1],
         conversions=conversions,
+        rounding=rounding,
     )

@@ -149,11 +149,13 @@ def _formulas(scale: Scale, clock_hz: int) -> tuple[str, str, str]:
     count (the fastest rate), and a write of a rate of 0 is taken as a rate of 1.
     """
     if scale.kind == "cycles":
-        ticks_per_us = _ratio(Fraction(clock_hz, 1_000_000))
-        return _half_even(f"FROM * {ticks_per_us}"), f"TO / {ticks_per_us}", "Increasing"
+        # A time in the field's unit (ns, us, ms, s) over clock cycles.
+        ticks = _ratio(Fraction(clock_hz, scale.per_second))
+        return _half_even(f"FROM * {ticks}"), f"TO / {ticks}", "Increasing"
     if scale.kind == "period":
-        # A rate over a period of raw counts; with frac_bits N (period_qN) a count is 2^-N cycle.
-        num = clock_hz << scale.frac_bits
+        # A rate in the field's unit (Hz, kHz, ...) over a period of raw counts; with frac_bits
+        # N (period_qN) a count is 2^-N cycle.
+        num = _ratio(Fraction(clock_hz << scale.frac_bits, scale.hz))
         return (
             _half_even(f"{num} / {_nonzero('FROM')}"),
             f"{num} / {_nonzero('TO')}",
@@ -168,7 +170,7 @@ def _formulas(scale: Scale, clock_hz: int) -> tuple[str, str, str]:
 def _float_inc(scale: Scale, clock_hz: int) -> float | None:
     """The physical step of one raw count: 1 cycle in µs, 2^-N for qN; None for a period."""
     if scale.kind == "cycles":
-        return 1e6 / clock_hz
+        return scale.per_second / clock_hz
     if scale.kind == "fixed":
         return 2.0**-scale.frac_bits
     return None  # a period's step in Hz depends on the value
