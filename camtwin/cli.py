@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import import_module
+from typing import NoReturn
+
+from regmap.diagnostics import excerpt
 
 from . import __version__
 from .commands._common import UsageError
@@ -18,8 +21,15 @@ from .commands._common import UsageError
 COMMANDS = ("init", "check", "generate", "model", "regress", "timing", "serve")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose error messages quote at most an excerpt of an argument."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(excerpt(" ".join(message.split()), 300))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="camtwin",
         description="Digital twin of a GigE area-scan camera's I/O and trigger path: "
         "register-map compiler, gateware, firmware model, co-verification and timing checks.",
@@ -39,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except UsageError as exc:
-        print(f"camtwin {args.command}: error: {exc}", file=sys.stderr)
+        # One line, and never more than an excerpt of what the user typed.
+        message = excerpt(" ".join(str(exc).split()), 300)
+        print(f"camtwin {args.command}: error: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `camtwin generate ... | head`: the reader went away
         sys.stderr.close()

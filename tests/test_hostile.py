@@ -333,3 +333,25 @@ def test_check_accepts_a_generic_map_with_a_note(capsys):
         out,
         re.M,
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["generate", "--only", "x" * 5000, "-o", "{tmp}/o"],
+        ["model", "--mode", "x" * 5000],
+        ["timing", "--rtl", "y" * 5000],
+        ["check", "z" * 5000 + ".yaml"],
+    ],
+)
+def test_usage_errors_quote_only_an_excerpt(argv, tmp_path, capsys):
+    args = [a.format(tmp=tmp_path) for a in argv]
+    try:
+        rc = main(args)
+    except SystemExit as exc:
+        rc = exc.code
+    assert rc == 2
+    err = capsys.readouterr().err
+    last = err.splitlines()[-1]
+    assert last.startswith(f"camtwin {argv[0]}: error: ")
+    assert len(last) < 400, last[:200]
