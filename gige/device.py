@@ -278,11 +278,18 @@ class Device:
             self._wake.set()
         self._deliver(frames)
 
-    def set_line(self, line: int, level: int, delay_s: float = 0.0) -> None:
-        """Drive input pin Line1 (``line=1``) or Line2 (``line=2``) live, ``delay_s`` from now."""
+    def set_line(
+        self, line: int, level: int, delay_s: float = 0.0, *, at_timestamp: int | None = None
+    ) -> None:
+        """Drive input pin Line1 (``line=1``) or Line2 (``line=2``) to ``level``, ``delay_s``
+        from now, or at device timestamp ``at_timestamp`` (as the GVCP timestamp latch counts:
+        a past time means now)."""
         with self.lock:
-            now = self.now()
-            self.backend.set_line(line, level, now + int(delay_s * self.clock_hz * self.speed))
+            if at_timestamp is not None:
+                cycle = int(at_timestamp) + self._ts_offset
+            else:
+                cycle = self.now() + int(delay_s * self.clock_hz * self.speed)
+            self.backend.set_line(line, level, cycle)
         self._wake.set()
 
     def read_register(self, addr: int) -> int:

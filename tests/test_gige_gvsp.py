@@ -104,6 +104,21 @@ def test_software_trigger_gives_one_frame(setup, camera_map):
     assert blk.payload == expected.data
 
 
+def test_a_pin_driven_live_triggers_a_frame_at_its_cycle(device, setup, camera_map):
+    c, rx = setup
+    rm = camera_map
+    set_field(c, rm, "TriggerSource", rm.feature("TriggerSource")[1].enum_value("Line1"), 0)
+    set_field(c, rm, "TriggerDelay", 0, 0)
+    t = _latch(c) + rm.clock_hz // 100  # 10 ms ahead, in device time
+    device.set_line(1, 1, at_timestamp=t)
+    device.set_line(1, 0, at_timestamp=t + rm.clock_hz // 1000)
+    blk = rx.block()
+    # docs/semantics.md: pin edge -> frame_start = FrameStartLatencyFixed + max(N, 1) + D
+    n = get_field(c, rm, "LineDebouncerTime", 1)
+    assert blk.timestamp == t + rm.constant("FrameStartLatencyFixed") + max(n, 1)
+    set_field(c, rm, "TriggerSource", rm.feature("TriggerSource")[1].enum_value("Software"), 0)
+
+
 def test_packet_size_follows_scps_and_blocks_count_up(setup, camera_map):
     c, rx = setup
     set_field(c, camera_map, "TriggerDelay", 0, 0)
@@ -170,3 +185,41 @@ def test_block_ids_wrap_around_zero(module_netns):
     assert (a.timestamp, b.timestamp) == (0, 1000)
     assert a.payload == b"\0" * 1000 and b.payload == b"\1" * 1000
     assert len(a.packets) == 2 + 2  # 1000 bytes in 540-byte payloads
+
+
+def test_a_repeating_scenario_drives_the_pins(module_netns, camera_map):
+    from firmware_model.scenario import loads_scenario
+
+    sc = loads_scenario(
+        """
+duration: 20000
+repeat: true
+setup:
+  - {feature: TriggerMode, value: "On", selectors: {TriggerSelector: FrameStart}}
+  - {feature: TriggerSource, value: Line1, selectors: {TriggerSelector: FrameStart}}
+  - {feature: ExposureTime, value: 100}
+  - {feature: Height, value: 8}
+  - {execute: AcquisitionStart}
+inputs:
+  line1: [[3000, 1], [4000, 0]]
+""",
+        camera_map,
+    )
+    period = sc.cycles
+    pin = sc.line1[0][0]
+    rx = StreamReceiver()
+    with Device(sc.rmap, FirmwareBackend(sc.rmap, scenario=sc), port=0) as dev:
+        c = Client(port=dev.port)
+        try:
+            c.writereg((0x0D18, 0x7F000001), (0x0D00, rx.port))
+            blocks = [rx.block() for _ in range(3)]
+        finally:
+            c.close()
+            rx.close()
+    latency = camera_map.constant("FrameStartLatencyFixed") + 1  # LineDebouncerTime 0
+    for b in blocks:
+        assert (b.timestamp - pin - latency) % period == 0
+        assert b.height == 8
+    assert [b.timestamp // period for b in blocks] == [
+        blocks[0].timestamp // period + k for k in range(3)
+    ]
