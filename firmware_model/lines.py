@@ -1,11 +1,13 @@
-"""Static electrical checks of an external circuit on Line1 (opto input) and Line2 (GPIO).
+"""Static electrical checks of an external circuit on Line0 (opto output), Line1 (opto input)
+and Line2 (GPIO).
 
 Given the external circuit a hardware engineer designs (supply voltage, pull-up or load
 resistance, driver levels and currents), each check reports the logic level the camera sees (or
 the level the external circuit sees, for an output), the current, and every violation of the
-manual's limits as an ``error`` or a ``warning`` quoting the manual's wording. The numbers come
-from ``data/opto_io.yaml`` (Line1, with its hardware variants) and ``data/gpio_line2.yaml``
-(Line2); see ``docs/electrical.md``. Voltages in V, currents in mA (µA where named so).
+manual's limits as an ``error`` or a ``warning`` quoting the manual's wording. The numbers
+come from ``data/opto_io.yaml`` (Line0, and Line1 with its hardware variants) and
+``data/gpio_line2.yaml`` (Line2); see ``docs/electrical.md``. Voltages in V, currents in mA
+(µA where named so).
 
 >>> r = check_line2_output(24.0, 1000.0)
 >>> [(lv.name, lv.volts, lv.current_ma) for lv in r.levels]
@@ -24,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
 
 from .electrical import OptoIOData, load_opto_data
@@ -34,6 +37,7 @@ __all__ = [
     "LimitIssue",
     "Line2Data",
     "LineCheck",
+    "check_line0_output",
     "check_line1_input",
     "check_line2_input",
     "check_line2_output",
@@ -216,6 +220,63 @@ def _non_negative(value: object, what: str, unit: str) -> float:
     if x < 0:
         raise ValueError(f"{what} must be >= 0 {unit}, not {x:g} {unit}")
     return x
+
+
+def check_line0_output(
+    pullup_v: float, pullup_ohm: float, *, data: OptoIOData | None = None
+) -> LineCheck:
+    """Check the pull-up of the Line0 opto-isolated output: ``pullup_ohm`` to ``pullup_v``.
+
+    Off, the line is at the pull-up voltage (logic 1); on, at 0 V, sinking ``pullup_v /
+    pullup_ohm`` (the saturation voltage neglected). Above the 25 mA continuous (recommended)
+    current is a warning, above the 50 mA absolute maximum an error; a pull-up below the
+    recommended one for the voltage (270 Ω at 5 V, 560 Ω at 12 V, 1 kΩ at 24 V, linear in
+    between) is a warning, and so is a voltage outside Table 3-4's 5-24 V, where the timing is
+    not characterised. (:func:`~firmware_model.electrical.line0_waveform` is stricter: it
+    refuses any current above the continuous rating, since it models a waveform whose low
+    level lasts.)
+    """
+    d = data or load_opto_data()
+    vs = _positive(pullup_v, "pull-up voltage", "V")
+    rp = _positive(pullup_ohm, "pull-up resistance", "Ω")
+    issues: list[LimitIssue] = []
+
+    def add(sev: Severity, code: str, msg: str) -> None:
+        issues.append(LimitIssue("Line0", sev, code, msg))
+
+    i_on = vs / rp * 1e3
+    if i_on > d.current_absolute_max_ma:
+        add(
+            "error",
+            "current_above_max",
+            f"current {i_on:.4g} mA exceeds the {d.current_absolute_max_ma:g} mA absolute maximum",
+        )
+    elif i_on > d.current_continuous_ma:
+        add(
+            "warning",
+            "current_above_continuous",
+            f"current {i_on:.4g} mA is above the {d.current_continuous_ma:g} mA continuous "
+            "(recommended) maximum",
+        )
+    table = sorted(d.recommended_pullup_ohm.items())
+    if table[0][0] <= vs <= table[-1][0]:
+        rec = float(np.interp(vs, [v for v, _ in table], [r for _, r in table]))
+        if rp < rec:
+            listed = ", ".join(f"{r:g} Ω @{v:g} V" for v, r in table)
+            add(
+                "warning",
+                "below_recommended_pullup",
+                f"pull-up {rp:g} Ω is below the recommended {rec:.4g} Ω at {vs:g} V ({listed})",
+            )
+    if not d.pullup_v_min <= vs <= d.pullup_v_max:
+        add(
+            "warning",
+            "outside_timing_table",
+            f"pull-up voltage {vs:g} V is outside Table 3-4's {d.pullup_v_min:g}-"
+            f"{d.pullup_v_max:g} V (timing not characterised)",
+        )
+    levels = (LevelSeen("off", vs, 0.0, 1), LevelSeen("on", 0.0, i_on, 0))
+    return LineCheck("Line0", "output", levels, tuple(issues))
 
 
 def check_line1_input(

@@ -10,6 +10,7 @@ import pytest
 
 from firmware_model.electrical import line1_logic_from_points, load_opto_data
 from firmware_model.lines import (
+    check_line0_output,
     check_line1_input,
     check_line2_input,
     check_line2_output,
@@ -17,6 +18,53 @@ from firmware_model.lines import (
 )
 
 NO_DELAY = {"rise_delay_us": 0.0, "fall_delay_us": 0.0}
+
+
+# ---- Line0 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("volts", "ohm"), [(5.0, 270.0), (12.0, 560.0), (24.0, 1000.0)])
+def test_line0_recommended_pullups_are_clean(volts: float, ohm: float) -> None:
+    r = check_line0_output(volts, ohm)
+    assert r.issues == ()
+    assert r.level("on").current_ma == pytest.approx(volts / ohm * 1e3)  # 18.5, 21.4, 24 mA
+    assert (r.level("off").volts, r.level("off").logic, r.level("on").logic) == (volts, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("volts", "ohm", "codes"),
+    [
+        (12.0, 600.0, []),
+        (5.0, 269.0, [("below_recommended_pullup", "warning")]),
+        # 8.5 V: recommended 270 + (560 - 270) * 3.5 / 7 = 415 Ω (linear between 5 and 12 V).
+        (8.5, 415.0, []),
+        (8.5, 414.0, [("below_recommended_pullup", "warning")]),
+        (
+            24.0,
+            959.0,  # 25.03 mA
+            [("current_above_continuous", "warning"), ("below_recommended_pullup", "warning")],
+        ),
+        (12.0, 480.0, [("below_recommended_pullup", "warning")]),  # exactly 25 mA
+        (
+            12.0,
+            240.0,
+            [("current_above_continuous", "warning"), ("below_recommended_pullup", "warning")],
+        ),
+        (12.0, 239.0, [("current_above_max", "error"), ("below_recommended_pullup", "warning")]),
+        (3.3, 1000.0, [("outside_timing_table", "warning")]),
+        (30.0, 10_000.0, [("outside_timing_table", "warning")]),
+    ],
+)
+def test_line0_limits(volts: float, ohm: float, codes: list) -> None:
+    assert [(i.code, i.severity) for i in check_line0_output(volts, ohm).issues] == codes
+
+
+def test_line0_messages_quote_the_manual() -> None:
+    msgs = [i.describe() for i in check_line0_output(5.0, 99.0).issues]
+    assert msgs[0] == "Line0 error: current 50.51 mA exceeds the 50 mA absolute maximum"
+    assert msgs[1].endswith("(270 Ω @5 V, 560 Ω @12 V, 1000 Ω @24 V)")
+    (w,) = check_line0_output(24.0, 24.0 / 25.5 * 1e3).issues[:1]  # 25.5 mA
+    assert "25 mA continuous (recommended)" in w.message
 
 
 # ---- Line1 ---------------------------------------------------------------------------------

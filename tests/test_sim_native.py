@@ -233,4 +233,4 @@ def test_timing_rtl_confirms_camera_spec(
     data = json.loads((tmp_path / "results.json").read_text())
     s = data["summary"]
     assert s["rtl_disagree"] == 0 and s["rtl_agree"] + s["rtl_na"] == s["total"]
-    assert s["rtl_na"] == 30  # Table 3-4 (4 figures at 5, 12 and 24 V) and 18 Line1/Line2 figures
+    assert s["rtl_na"] == 35  # Table 3-4 (4 figures at 5, 12 and 24 V), 23 Line0/1/2 figures

@@ -81,7 +81,8 @@ def test_results_json(camera_report: tuple) -> None:
     assert table[24.0]["tDF"]["datasheet"] == 53.2
     assert table[24.0]["tDF"]["measured"] == pytest.approx(53.2, rel=0.01)
     limits = {(row["line"], row["figure"]): row for row in data["datasheet"]["line_limits"]}
-    assert len(limits) == 18 and all(row["agrees"] for row in limits.values())
+    assert len(limits) == 23 and all(row["agrees"] for row in limits.values())
+    assert limits[("Line0", "recommended_pullup_12v")]["model"] == "560 Ω"
     assert limits[("Line2", "output_sink_current_max")]["manual"] == "50 mA"
     assert limits[("Line1 (legacy-29mm)", "absolute_max")]["values"]["model"] == 25.0
     high = req["line2-input-high-current-max"]
@@ -94,7 +95,7 @@ def test_markdown_report(camera_report: tuple) -> None:
     assert "| [trigger-delay-0](#trigger-delay-0) | PASS | 39 ns | 32 ns … 40 ns | 0 ns |" in md
     assert "### Opto-isolated output timing (Table 3-4 reproduced)" in md
     assert "| 24.0 V | 30.11 µs | 30.11 µs |" in md
-    assert "### Line1 and Line2 electrical limits" in md
+    assert "### Line0, Line1 and Line2 electrical limits" in md
     assert "| Line2 | `input_low_sink_current` |" in md
 
 

@@ -154,7 +154,7 @@ CASES = [
         "Line3",
         r"^electrical line must be one of the allowed values, not 'Line3'; did you mean "
         r"'Line2'\?$",
-        r"^Line1, Line2$",
+        r"^Line0, Line1, Line2$",
         0,
     ),
     (
@@ -405,8 +405,13 @@ def test_bundled_spec_loads(camera_map: RegisterMap) -> None:
     }
 
 
-# The manual's Digital I/O figures (docs/spec/camera-features.md), typed by hand: in V or mA.
+# The manual's Digital I/O figures (docs/spec/camera-features.md), typed by hand: V, mA or Ω.
 MANUAL_LINE_FIGURES = {
+    ("Line0", "current_continuous_max", "standard"): 25.0,
+    ("Line0", "current_absolute_max", "standard"): 50.0,
+    ("Line0", "recommended_pullup_5v", "standard"): 270.0,
+    ("Line0", "recommended_pullup_12v", "standard"): 560.0,
+    ("Line0", "recommended_pullup_24v", "standard"): 1000.0,
     ("Line1", "logic0_max", "standard"): 1.4,
     ("Line1", "logic1_min", "standard"): 2.2,
     ("Line1", "unstable_low", "standard"): 1.0,

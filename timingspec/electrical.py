@@ -1,4 +1,4 @@
-"""Electrical figures of Line1 and Line2, found on the electrical model by probing it.
+"""Electrical figures of Line0, Line1 and Line2, found on the electrical model by probing it.
 
 Each figure of the manual's Digital I/O table (a threshold, a safe range's end, a maximum) is
 measured as the boundary where the model's verdict changes: the check of an external circuit
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from firmware_model.electrical import OptoIOData, load_opto_data
 from firmware_model.lines import (
     Line2Data,
+    check_line0_output,
     check_line1_input,
     check_line2_input,
     check_line2_output,
@@ -24,12 +25,13 @@ from firmware_model.lines import (
 
 __all__ = ["FIGURES", "LINES", "Figure", "figures_of", "manual_value", "probe"]
 
-LINES = ("Line1", "Line2")
+LINES = ("Line0", "Line1", "Line2")
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One electrical figure: its line, dimension (``voltage`` or ``current``, in V or mA),
+    """One electrical figure: its line, dimension (``voltage``, ``current`` or ``resistance``,
+    in V, mA or Ω),
     what it is, the manual's value, and the probe: ``inside(x)`` is true at ``lo`` and false
     at ``hi`` (or the reverse), and the figure is where it changes."""
 
@@ -47,9 +49,49 @@ def _l1(high: float = 12.0, low: float = 0.0, current: float = 10.0, variant: st
     return check_line1_input(high, low, current_ma=current, variant=variant)
 
 
+def _l0_codes(volts: float, ohm: float) -> set[str]:
+    return check_line0_output(volts, ohm).codes()
+
+
+def _pullup(volts: float) -> Figure:
+    return Figure(
+        f"recommended_pullup_{volts:g}v",
+        "Line0",
+        "resistance",
+        f"recommended pull-up at {volts:g} V (the least without a warning)",
+        lambda d, _e: d.recommended_pullup_ohm[volts],
+        lambda x, _v: "below_recommended_pullup" in _l0_codes(volts, x),
+        1.0,
+        100e3,
+    )
+
+
 FIGURES: dict[str, Figure] = {
     f.name: f
     for f in (
+        Figure(
+            "current_continuous_max",
+            "Line0",
+            "current",
+            "highest continuous current without a warning (12 V, pull-up varied)",
+            lambda d, _e: d.current_continuous_ma,
+            lambda x, _v: "current_above_continuous" not in _l0_codes(12.0, 12.0 / x * 1e3),
+            1.0,
+            40.0,  # below the absolute maximum, where the error takes over
+        ),
+        Figure(
+            "current_absolute_max",
+            "Line0",
+            "current",
+            "absolute maximum current (12 V, pull-up varied)",
+            lambda d, _e: d.current_absolute_max_ma,
+            lambda x, _v: check_line0_output(12.0, 12.0 / x * 1e3).ok,
+            1.0,
+            500.0,
+        ),
+        _pullup(5.0),
+        _pullup(12.0),
+        _pullup(24.0),
         Figure(
             "logic0_max",
             "Line1",

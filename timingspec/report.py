@@ -351,8 +351,9 @@ def datasheet_tables(rmap: RegisterMap, backend: Backend = run_model) -> dict[st
 
 
 def line_limit_rows() -> list[dict[str, Any]]:
-    """Line1 and Line2 electrical figures: the manual's (data files) beside the model's (probed
-    on the electrical model); Line1's figures also for each hardware variant where they differ."""
+    """Line0, Line1 and Line2 electrical figures: the manual's (data files) beside the model's
+    (probed on the electrical model); Line1's also for each hardware variant where they
+    differ."""
     from .electrical import FIGURES, manual_value, probe
 
     rows = []

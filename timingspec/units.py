@@ -48,6 +48,10 @@ UNITS: dict[str, Unit] = {
     "mA": Unit("current", 1.0),
     "uA": Unit("current", 1e-3),
     "µA": Unit("current", 1e-3),
+    "ohm": Unit("resistance", 1.0),
+    "Ω": Unit("resistance", 1.0),
+    "kohm": Unit("resistance", 1e3),
+    "kΩ": Unit("resistance", 1e3),
     "%": Unit("percent", 1.0),
 }
 
@@ -56,6 +60,7 @@ DIMENSION_UNITS = {
     "frequency": "Hz, kHz, MHz",
     "voltage": "V, mV",
     "current": "A, mA, uA (µA)",
+    "resistance": "ohm (Ω), kohm (kΩ)",
     "count": "a plain number",
     "percent": "%",
 }
@@ -65,6 +70,7 @@ BASE_UNIT = {
     "frequency": "Hz",
     "voltage": "V",
     "current": "mA",
+    "resistance": "ohm",
     "count": "",
     "percent": "%",
 }
@@ -84,7 +90,7 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Quantity:
-    """A value in base units (µs, Hz, V, mA, count, %) with the unit it was written in."""
+    """A value in base units (µs, Hz, V, mA, Ω, count, %) with the unit it was written in."""
 
     value: float
     dimension: str
@@ -94,7 +100,7 @@ class Quantity:
         return format_value(self.value, self.dimension, self.unit)
 
 
-_TRAILING = re.compile(r"^(?P<num>.*?)\s*(?P<unit>[A-Za-zµ%]+)\s*$", re.S)
+_TRAILING = re.compile(r"^(?P<num>.*?)\s*(?P<unit>[A-Za-zµΩ%]+)\s*$", re.S)
 _NUMBER = re.compile(r"[+-]?(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?")
 
 
@@ -255,6 +261,8 @@ def format_value(value: float, dimension: str, unit: str = "") -> str:
         return f"{value:.6g} Hz"
     if dimension == "voltage":
         return f"{value:.4g} V"
+    if dimension == "resistance":
+        return f"{value:.4g} Ω"
     if dimension == "current":
         return f"{value * 1e3:.4g} µA" if abs(value) < 1 and value else f"{value:.4g} mA"
     mag = abs(value)
