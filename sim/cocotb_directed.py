@@ -425,3 +425,144 @@ async def image_transfer_time_extremes(dut):
     ]
     res = await cosim(tb, "image-extremes", 40, ops)
     assert (final(res, "PayloadSize"), final(res, "ResultingFrameRate")) == expected
+
+
+def level_at(edges, cycle: int) -> int:
+    """The level of an edge list during ``cycle``."""
+    level = 0
+    for c, v in edges:
+        if c > cycle:
+            break
+        level = v
+    return level
+
+
+UO = [{"UserOutputSelector": f"UserOutput{k}"} for k in range(3)]
+
+
+@cocotb.test()
+async def user_output_sources(dut):
+    """Patterns 1,0,1 / 0,1,0 / 1,0,0 / 0,0,1 on UserOutputValue 0..2 while LineSource selects
+    each of UserOutput0/1/2 on Line0 and on Line2 (output): the line shows that output's value."""
+    tb = await start_tb(dut)
+    for line, pin in (("Line0", "line0_out"), ("Line2", "line2_o")):
+        sel = {"LineSelector": line}
+        ops, checks, c = [op(1, "set", "LineMode", 1, **L2)], [], 10
+        for pattern in ((1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 0, 1)):
+            for k, v in enumerate(pattern):
+                ops.append(op(c + k, "set", "UserOutputValue", v, **UO[k]))
+            c += 20
+            for k in range(3):
+                ops.append(op(c, "set", "LineSource", 4 + k, **sel))
+                checks.append((c + 15, pattern[k], pattern, k))
+                c += 20
+        res = await cosim(tb, f"user-outputs-{line}", c + 20, ops)
+        for cycle, want, pattern, k in checks:
+            got = level_at(res.rtl[pin], cycle)
+            assert got == want, (line, pattern, f"UserOutput{k}", cycle, res.rtl[pin])
+
+
+@cocotb.test()
+async def line2_triggers_and_converter(dut):
+    """Line2 as FrameStart source, rising and falling activation: 3 + max(N, 1) + D after the
+    pin edge; Line2 as the converter's input (M = 3, Q = 1), observed on Line0; Line2 as the
+    AcquisitionStart trigger."""
+    tb = await start_tb(dut)
+    edges = pulse_train(300, [10, 20, 30], gap=90)
+    for act, ref in ((0, 1), (1, 0)):
+        ops = [
+            *trigger_setup(n=2, delay=3, source=2),
+            op(7, "set", "LineDebouncerTime", 2, **L2),
+            op(8, "set", "TriggerActivation", act, **FS),
+        ]
+        res = await cosim(tb, f"line2-trigger-{act}", 800, ops, {"line2_i": edges})
+        at = [c for c, v in edges if v == ref]
+        assert pulses(res) == [e + 3 + 2 + 3 for e in at], (act, pulses(res))
+    edges = pulse_train(300, [5] * 6, gap=45)
+    ops = [*converter_ops(3, 1), op(5, "set", "FrequencyConverterInputSource", 1)]
+    ops.append(op(6, "set", "LineDebouncerTime", 1, **L2))
+    res = await cosim(tb, "fc-line2", 700, ops, {"line2_i": edges})
+    assert len(pulses(res, "line0_out")) == 1 + 5 * 3, pulses(res, "line0_out")
+    # Line1 toggles meanwhile in the Line1 run: the converter must not follow it.
+    res = await cosim(tb, "fc-line2-not-line1", 700, ops, {"line1_in": edges})
+    assert not pulses(res, "line0_out"), pulses(res, "line0_out")
+    # Line2 as the AcquisitionStart trigger: active after the first Line2 edge, not before.
+    ops = [
+        op(1, "set", "LineDebouncerTime", 2, **L2),
+        op(2, "set", "TriggerSource", 2, **AS),
+        op(3, "set", "TriggerMode", 1, **AS),
+        op(4, "set", "ExposureTime", 30),
+        op(5, "execute", "AcquisitionStart"),
+    ]
+    res = await cosim(tb, "as-line2", 500, ops, {"line2_i": [(300, 1), (310, 0)]})
+    rises = [c for c, v in res.rtl["acquisition_active"] if v == 1]
+    assert len(rises) == 1 and 300 < rises[0] <= 300 + 3 + 2 + 2, res.rtl["acquisition_active"]
+
+
+@cocotb.test()
+async def inverter_with_static_pin(dut):
+    """With N > 0 and the pin held low, LineInverter 0 -> 1 is a rising edge of the line: one
+    frame (rising activation), LineStatus 1; back to 0 is a falling edge: no frame."""
+    tb = await start_tb(dut)
+    for line, src, n in (("Line1", 1, 3), ("Line2", 2, 5)):
+        sel = {"LineSelector": line}
+        ops = [
+            *trigger_setup(n=0, source=src),
+            op(7, "set", "LineDebouncerTime", n, **sel),
+            op(100, "set", "LineInverter", 1, **sel),
+            op(200, "get", "LineStatus", **sel),
+            op(300, "set", "LineInverter", 0, **sel),
+            op(400, "get", "LineStatus", **sel),
+        ]
+        res = await cosim(tb, f"inverter-static-{line}", 500, ops)
+        t = write_cycle(res, f"LineInverter[{line}]=1")
+        assert len(pulses(res)) == 1 and t < pulses(res)[0] <= t + 3 + n + 3, (t, pulses(res))
+        reads = [a.value & 1 for a in res.bus_log if a.tag.endswith(f"get LineStatus[{line}]")]
+        assert reads == [1, 0], reads
+
+
+@cocotb.test()
+async def frame_rate_limited(dut):
+    """AcquisitionFrameRateEnable with F > max(E, R, Tx): frames exactly F apart and
+    ResultingFrameRate = F; disabled again, the period falls back to max(E, R, Tx)."""
+    tb = await start_tb(dut)
+    from .scenario import reset_image_period
+
+    p0 = reset_image_period(tb.rmap)
+    for f, e in ((97, 20), (p0 + 1, p0 - 1)):
+        ops = [
+            op(1, "set", "ExposureTime", e),
+            op(2, "set", "AcquisitionFrameRate", f),
+            op(3, "set", "AcquisitionFrameRateEnable", 1),
+            op(4, "execute", "AcquisitionStart"),
+        ]
+        res = await cosim(tb, f"frame-rate-{f}", 700, ops)
+        starts = pulses(res)
+        assert len(starts) >= 4 and {b - a for a, b in itertools.pairwise(starts)} == {f}, starts
+        assert final(res, "ResultingFrameRate") == f
+    ops[2] = op(3, "set", "AcquisitionFrameRateEnable", 0)
+    res = await cosim(tb, "frame-rate-off", 700, ops)
+    assert final(res, "ResultingFrameRate") == max(p0 - 1, p0)
+
+
+@cocotb.test()
+async def acquisition_start_software_trigger_effect(dut):
+    """A software AcquisitionStart trigger arms nothing by itself: before AcquisitionStart it is
+    not an acquisition start; after it, acquisition becomes active 2 + D cycles after the
+    trigger is written, for D = 0 and 9 (and frames follow)."""
+    tb = await start_tb(dut)
+    for d in (0, 9):
+        ops = [
+            op(1, "set", "ExposureTime", 30),
+            op(2, "set", "TriggerSource", 0, **AS),
+            op(3, "set", "TriggerDelay", d, **AS),
+            op(4, "set", "TriggerMode", 1, **AS),
+            op(50, "execute", "TriggerSoftware", **AS),
+            op(150, "execute", "AcquisitionStart"),
+            op(250, "execute", "TriggerSoftware", **AS),
+        ]
+        res = await cosim(tb, f"as-software-{d}", 500, ops)
+        t = write_cycle(res, "TriggerSoftware[AcquisitionStart]")
+        rises = [c for c, v in res.rtl["acquisition_active"] if v == 1]
+        assert rises == [t + 2 + d], (d, t, res.rtl["acquisition_active"])
+        assert pulses(res) and pulses(res)[0] >= t + 2 + d, pulses(res)

@@ -191,7 +191,10 @@ async def _issue(tb: CameraTB, o) -> None:
         elif o.kind == "execute":
             await regs.execute(o.feature, **sel)
         elif o.kind == "write":
-            await tb.bus.write(tb.rmap.register(o.feature).address, o.value, o.strobe)
+            addr = o.address if o.address is not None else tb.rmap.register(o.feature).address
+            await tb.bus.write(addr, o.value, o.strobe)
+        elif o.kind == "read":
+            await tb.bus.read(o.address)
         else:
             await regs.get_raw(o.feature, **sel)
     except BusError:

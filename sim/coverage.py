@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 from regmap import Access, Interface, RegisterMap
@@ -31,7 +31,31 @@ BYTE_TIME_BINS = ("0", "below_1", "1", "above_1")
 """Byte time classes: no limit, under one cycle per byte, exactly one, more."""
 IRRELEVANT = ("cfg.LineSource[Line1]", "cfg.LineDebouncerTime[Line0]")
 """Fields that have no effect on the hardware (Line1 is always an input, Line0 an output)."""
-BUS = ("slverr_read", "slverr_write", "partial_strobe", "w1c_write1", "w1c_write0")
+BUS = (
+    "slverr_read",
+    "slverr_write",
+    "partial_strobe",
+    "w1c_write1",
+    "w1c_write0",
+    "unmapped_read",
+    "unmapped_write",
+    "unaligned_read",
+    "unaligned_write",
+    "data_top_byte",
+    *(f"strobe={s:04b}" for s in range(16)),
+)
+"""Bus cases: SLVERR by kind and cause, every byte strobe of a performed write, a write whose
+top byte lane carries data."""
+USER_OUTPUT_BINS = tuple(
+    f"user_output.{line}.UserOutput{k}={v}"
+    for line in ("Line0", "Line2")
+    for k in range(3)
+    for v in (0, 1)
+)
+"""An output line driven by UserOutput k while UserOutputValue k differs from the other two (a
+wrong selection shows), for each level."""
+INVERTER_BINS = ("inverter.static_pin[Line1]", "inverter.static_pin[Line2]")
+"""LineInverter changed while the debouncer time is > 0 and the pin holds still."""
 
 
 def _value_bins(field, clock_hz: int) -> list[str]:
@@ -63,6 +87,10 @@ CROSSES = {
     "overtrigger.acquisition": ("active", "inactive"),
     "acquisition_done.mode": ("SingleFrame", "MultiFrame"),
     "frame.limit": ("exposure", "readout", "transfer", "rate"),
+    "frame.line2_activation": ("RisingEdge", "FallingEdge"),
+    "frame.rate_spacing": ("F",),
+    "converter.input": ("Line1", "Line2"),
+    "acq_start.source": ("Software", "Line1", "Line2", "FrequencyConverter"),
 }
 """Crosses of model events with the configuration in force in their cycle."""
 
@@ -166,6 +194,9 @@ class Coverage:
         for k, values in CROSSES.items():
             for v in values:
                 self.hits[f"{k}={v}"] = 0
+        for b in (*USER_OUTPUT_BINS, *INVERTER_BINS):
+            self.hits[b] = 0
+        self._mapped = {a for r in rmap.registers for a in r.addresses}
         self._pulses: dict[int, list[tuple[str, object]]] = {}
         for reg in rmap.registers:
             for i, addr in enumerate(reg.addresses):
@@ -204,11 +235,19 @@ class Coverage:
     def sample_bus(self, log) -> None:
         """Configuration values and commands from performed writes; bus corner cases."""
         for acc in log:
+            kind = "read" if acc.kind == "r" else "write"
             if not acc.ok:
-                self.hit("bus.slverr_read" if acc.kind == "r" else "bus.slverr_write")
+                self.hit(f"bus.slverr_{kind}")
+                if acc.addr % 4:
+                    self.hit(f"bus.unaligned_{kind}")
+                elif acc.addr not in self._mapped:
+                    self.hit(f"bus.unmapped_{kind}")
                 continue
             if acc.kind != "w":
                 continue
+            self.hit(f"bus.strobe={acc.strobe & 0xF:04b}")
+            if acc.strobe & 8 and acc.value >> 24:
+                self.hit("bus.data_top_byte")
             if acc.strobe != 0xF:
                 self.hit("bus.partial_strobe")
             if acc.addr in self._storage:
@@ -234,6 +273,63 @@ class Coverage:
         for name, edges in res.rtl.items():
             if len(edges) > 1:
                 self.hit(f"toggle.{name}")
+        self._sample_user_outputs(tl, res.bus_log)
+        self._sample_inverter(tl, res.bus_log, getattr(scenario, "lines", {}) or {})
+        self._sample_outputs(tl, res.rtl)
+        starts = [
+            e.cycle for e in getattr(res.model_final, "events", ()) if e.kind == "frame_start"
+        ]
+        for a, b in pairwise(starts):
+            f = tl.field("AcquisitionFrameRate", b)
+            if b - a == f and self._limit(tl, a) == "rate" and self._limit(tl, b) == "rate":
+                self.hit("frame.rate_spacing=F")
+
+    def _sample_user_outputs(self, tl: RegisterTimeline, log) -> None:
+        """After each write: a line driven by UserOutput k whose value differs from the others."""
+        for c in sorted({a.cycle for a in log if a.kind == "w" and a.ok}):
+            t = c + 1
+            values = [tl.field("UserOutputValue", t, k) for k in range(3)]
+            for line, idx in (("Line0", 0), ("Line2", 2)):
+                src = tl.field("LineSource", t, idx)
+                if not 4 <= src <= 6 or (idx == 2 and not tl.field("LineMode", t, 2)):
+                    continue
+                k = src - 4
+                if all(values[k] != values[j] for j in range(3) if j != k):
+                    self.hit(f"user_output.{line}.UserOutput{k}={values[k]}")
+
+    def _sample_inverter(self, tl: RegisterTimeline, log, lines) -> None:
+        """LineInverter changes with N > 0 while the pin has no edge from 2 cycles before to
+        N + 6 cycles after the write."""
+        cfg = self.rmap.register("LINE_CFG")
+        for idx, pin in ((1, "line1_in"), (2, "line2_i")):
+            addr = cfg.address_of(idx)
+            edges = [c for c, _ in lines.get(pin, [])]
+            for acc in log:
+                if acc.kind != "w" or not acc.ok or acc.addr != addr:
+                    continue
+                c = acc.cycle
+                if tl.field("LineInverter", c, idx) == tl.field("LineInverter", c + 1, idx):
+                    continue
+                n = tl.field("LineDebouncerTime", c + 1, idx)
+                if n and not any(c - 2 <= e <= c + n + 6 for e in edges):
+                    self.hit(f"inverter.static_pin[Line{idx}]")
+
+    def _sample_outputs(self, tl: RegisterTimeline, rtl) -> None:
+        """Converter pulses on the output lines per converter input; acquisition starts by
+        an AcquisitionStart trigger per source."""
+        for name, idx in (("line0_out", 0), ("line2_o", 2)):
+            for c, v in rtl.get(name, ()):
+                if v != 1 or tl.field("LineSource", c, idx) != 7:
+                    continue
+                if idx == 2 and not tl.field("LineMode", c, 2):
+                    continue
+                src = tl.field("FrequencyConverterInputSource", c)
+                self.hit(f"converter.input={('Line1', 'Line2')[src]}")
+        for c, v in rtl.get("acquisition_active", ()):
+            if v == 1 and c > 0 and tl.field("TriggerMode", c - 1, 1):
+                src = tl.field("TriggerSource", c - 1, 1)
+                if src < 4:
+                    self.hit(f"acq_start.source={CROSSES['acq_start.source'][src]}")
 
     def _sample_event(self, tl: RegisterTimeline, ev, active) -> None:
         t = ev.cycle
@@ -251,6 +347,8 @@ class Coverage:
             if src in (1, 2):
                 act = tl.field("TriggerActivation", t, 0)
                 self.hit(f"frame.activation={('RisingEdge', 'FallingEdge')[act]}")
+                if src == 2:
+                    self.hit(f"frame.line2_activation={('RisingEdge', 'FallingEdge')[act]}")
                 self.hit(f"frame.debounce={_num(tl.field('LineDebouncerTime', t, src))}")
         elif ev.kind == "overtrigger":
             level = 0

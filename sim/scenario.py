@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 
@@ -36,8 +37,10 @@ FINAL_READS = (
 class Op:
     """A register operation issued at ``cycle`` through the firmware register access layer.
 
-    ``kind`` is ``set`` (raw value), ``execute`` (a command), ``get`` (a read) or ``write`` (a
-    raw bus write of ``value`` with byte ``strobe`` to register ``feature``, element 0).
+    ``kind`` is ``set`` (raw value), ``execute`` (a command), ``get`` (a read), ``write`` (a
+    raw bus write of ``value`` with byte ``strobe`` to register ``feature``, element 0, or to
+    ``address`` when given; ``feature`` is then a label) or ``read`` (a raw bus read of
+    ``address``).
     """
 
     cycle: int
@@ -46,13 +49,17 @@ class Op:
     value: int = 0
     selectors: tuple[tuple[str, str], ...] = ()
     strobe: int = 0xF
+    address: int | None = None
 
     def __str__(self) -> str:
         sel = "".join(f"[{v}]" for _, v in self.selectors)
+        at = "" if self.address is None else f"@0x{self.address:X}"
         if self.kind == "set":
             return f"@{self.cycle} {self.feature}{sel}={self.value}"
         if self.kind == "write":
-            return f"@{self.cycle} write {self.feature}=0x{self.value:X}/{self.strobe:04b}"
+            return f"@{self.cycle} write {self.feature}{at}=0x{self.value:X}/{self.strobe:04b}"
+        if self.kind == "read":
+            return f"@{self.cycle} read {self.feature}{at}"
         return f"@{self.cycle} {self.kind} {self.feature}{sel}"
 
 
@@ -181,15 +188,8 @@ def random_scenario(
         for line in ("Line0", "Line2"):
             ops.append(op(at(1), "set", "LineSource", rng.randint(0, 7), LineSelector=line))
             ops.append(op(at(1), "set", "LineInverter", rng.randint(0, 1), LineSelector=line))
-        ops.append(
-            op(
-                at(1),
-                "set",
-                "UserOutputValue",
-                rng.randint(0, 1),
-                UserOutputSelector=rng.choice(["UserOutput0", "UserOutput1", "UserOutput2"]),
-            )
-        )
+        for i, v in enumerate(rng.choice(USER_PATTERNS)):
+            ops.append(op(at(1), "set", "UserOutputValue", v, UserOutputSelector=f"UserOutput{i}"))
         ops.append(op(at(1), "set", "FrequencyConverterInputSource", rng.randint(0, 1)))
         ops.append(
             op(at(1), "set", "FrequencyConverterMultiplier", rng.choice([1, 1, 2, 3, 4, 7, 40]))
@@ -241,6 +241,9 @@ def random_scenario(
     c = 200
     while c < cycles - 300:
         c += rng.randint(5, 80) if dense else rng.randint(60, 600)
+        if rng.random() < (0.15 if dense else 0.35):
+            c = _special_ops(rng, rmap, c, ops)
+            continue
         r = rng.random()
         if dense and r < 0.5:
             ops.append(_single_field_op(rng, c, readout, image))
@@ -272,9 +275,7 @@ def random_scenario(
             reg = rng.choice(["FC_MULTIPLIER", "EXPOSURE_TIME", "TRIGGER_DELAY"])
             # Raw words >= 1: M = 0 is outside the legal range (and crashes the model's
             # event-driven mode, see docs/coverification.md).
-            ops.append(
-                Op(c, "write", reg, rng.randint(1, 60), (), rng.choice([0x0, 0x1, 0x2, 0x3]))
-            )
+            ops.append(Op(c, "write", reg, rng.randint(1, 60), (), rng.randint(0, 15)))
         else:
             ops.append(
                 op(
@@ -292,8 +293,132 @@ def random_scenario(
                     ),
                 )
             )
+    _inverter_in_quiet_windows(rng, lines, ops, cycles)
     name = f"random-{'dense-' if dense else ''}{seed}"
     return Scenario(name, cycles, lines, ops, seed, {"dense"} if dense else set())
+
+
+USER_PATTERNS = ((1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 1, 1), (0, 0, 1), (1, 1, 0))
+"""UserOutputValue 0, 1, 2: patterns in which each output differs from the other two."""
+
+RAW_WRITE_REGS = (
+    ("FC_MULTIPLIER", 0),
+    ("EXPOSURE_TIME", 0),
+    ("TRIGGER_DELAY", 0),
+    ("TRIGGER_DELAY", 1),
+    ("ACQ_FRAME_PERIOD", 0),
+    ("ACQ_FRAME_COUNT", 0),
+    ("USER_OUTPUT", 0),
+    ("USER_OUTPUT", 2),
+    ("LINE_DEBOUNCE", 1),
+    ("EVENT_STATUS", 0),
+    ("GAIN", 0),
+)
+"""Registers the random raw writes go to (elements), with any data and byte strobe."""
+
+
+def unmapped_addresses(rmap: RegisterMap) -> list[int]:
+    """Word addresses around and between the registers that no register occupies."""
+    mapped = {a for r in rmap.registers for a in r.addresses}
+    base = rmap.device.base_address
+    near = {a + d for a in mapped for d in (4, -4, 0x40)}
+    near |= {base - 4, base + 0xC, base + 0x7FC, base + 0xFFFC, 0x0}
+    return sorted(a for a in near if a >= 0 and a not in mapped)
+
+
+def _special_ops(rng: random.Random, rmap: RegisterMap, c: int, ops: list[Op]) -> int:
+    """One group of operations aimed at corners a plain random walk rarely reaches; returns
+    the cycle the group ends in."""
+    k = rmap.constant("TriggerFifoDepth")
+    r = rng.random()
+    if r < 0.2:
+        # A burst of software triggers within a long delay: fills the selector's FIFO.
+        sel = rng.choice(["FrameStart", "AcquisitionStart"])
+        ops.append(op(c, "set", "TriggerSource", 0, TriggerSelector=sel))
+        ops.append(op(c + 1, "set", "TriggerDelay", rng.randint(80, 200), TriggerSelector=sel))
+        ops.append(op(c + 2, "set", "TriggerMode", 1, TriggerSelector=sel))
+        if sel == "AcquisitionStart":
+            ops.append(op(c + 3, "execute", "AcquisitionStart"))
+        for i in range(k + rng.randint(1, 3)):
+            ops.append(op(c + 4 + 3 * i, "execute", "TriggerSoftware", TriggerSelector=sel))
+        return c + 4 + 3 * (k + 3)
+    if r < 0.35:
+        # AcquisitionStart by a software trigger: armed, then triggered (its own effect).
+        ops.append(op(c, "set", "TriggerSource", 0, TriggerSelector="AcquisitionStart"))
+        ops.append(
+            op(
+                c + 1,
+                "set",
+                "TriggerDelay",
+                rng.choice([0, 0, 3, 20]),
+                TriggerSelector="AcquisitionStart",
+            )
+        )
+        ops.append(op(c + 2, "set", "TriggerMode", 1, TriggerSelector="AcquisitionStart"))
+        ops.append(op(c + 3, "execute", "AcquisitionStop"))
+        ops.append(op(c + 4, "execute", "AcquisitionStart"))
+        t = c + rng.randint(10, 60)
+        ops.append(op(t, "execute", "TriggerSoftware", TriggerSelector="AcquisitionStart"))
+        return t
+    if r < 0.6:
+        # Raw writes: any 32-bit word, any byte strobe.
+        for i in range(rng.randint(1, 3)):
+            name, idx = rng.choice(RAW_WRITE_REGS)
+            reg = rmap.register(name)
+            value = rng.getrandbits(32)
+            strobe = rng.randint(0, 15)
+            if name == "FC_MULTIPLIER":
+                # M >= 1: M = 0 is outside the legal range and crashes the model's
+                # event-driven mode (docs/coverification.md); the low byte is never 0.
+                value |= 1
+            if name in ("EXPOSURE_TIME", "ACQ_FRAME_PERIOD", "TRIGGER_DELAY", "LINE_DEBOUNCE"):
+                # Mostly short times, so that frames keep coming; sometimes any word.
+                value = value if rng.random() < 0.25 else value & 0x00FF_00FF
+            ops.append(
+                Op(c + 3 * i, "write", f"{name}[{idx}]", value, (), strobe, reg.address_of(idx))
+            )
+        return c + 9
+    if r < 0.8:
+        # Unmapped and unaligned addresses: SLVERR, and no side effect.
+        mapped = sorted({a for reg in rmap.registers for a in reg.addresses})
+        for i in range(rng.randint(1, 3)):
+            if rng.random() < 0.5:
+                addr, label = rng.choice(unmapped_addresses(rmap)), "unmapped"
+            else:
+                addr, label = rng.choice(mapped) + rng.randint(1, 3), "unaligned"
+            if rng.random() < 0.5:
+                ops.append(Op(c + 3 * i, "read", label, address=addr))
+            else:
+                value, strobe = rng.getrandbits(32), rng.randint(0, 15)
+                ops.append(Op(c + 3 * i, "write", label, value, (), strobe, addr))
+        return c + 9
+    # User outputs with distinct values, driven out on Line0 or Line2.
+    pattern = rng.choice(USER_PATTERNS)
+    for i, v in enumerate(pattern):
+        ops.append(op(c + i, "set", "UserOutputValue", v, UserOutputSelector=f"UserOutput{i}"))
+    line = rng.choice(["Line0", "Line2"])
+    if line == "Line2":
+        ops.append(op(c + 3, "set", "LineMode", 1, LineSelector="Line2"))
+    for j, src in enumerate(rng.sample([4, 5, 6], 3)):
+        ops.append(op(c + 4 + 6 * j, "set", "LineSource", src, LineSelector=line))
+    return c + 20
+
+
+def _inverter_in_quiet_windows(
+    rng: random.Random, lines: dict[str, Edges], ops: list[Op], cycles: int
+) -> None:
+    """LineInverter toggled (to 1, then back to 0) with a debouncer time N > 0 while the pin
+    holds still: the inverted level alone must travel through the debouncer."""
+    for pin, line in (("line1_in", "Line1"), ("line2_i", "Line2")):
+        edges = lines.get(pin, [])
+        gaps = [(a[0], b[0]) for a, b in itertools.pairwise(edges) if b[0] - a[0] >= 45]
+        for start, end in rng.sample(gaps, min(2, len(gaps))):
+            n = rng.randint(1, 6)
+            if end + 10 >= cycles:
+                continue
+            ops.append(op(start + 2, "set", "LineDebouncerTime", n, LineSelector=line))
+            ops.append(op(start + 8, "set", "LineInverter", 1, LineSelector=line))
+            ops.append(op(start + 8 + n + 12, "set", "LineInverter", 0, LineSelector=line))
 
 
 def _single_field_op(rng: random.Random, c: int, readout: int, image: dict[str, list[int]]) -> Op:

@@ -6,9 +6,14 @@ import os
 
 import pytest
 
+from sim.coverage import Coverage
+from sim.farm import SeedJob, merge_coverage, run_jobs
 from sim.runner import SIMULATORS, camera_design, run, slow_overrides
 
-from .conftest import describe
+from .conftest import CAMERA_YAML, describe
+
+DEFAULT_SEEDS = range(1, 9)
+"""Random seeds of the default regression on the native runner (as ``camtwin regress``)."""
 
 
 @pytest.mark.sim
@@ -25,6 +30,15 @@ def test_sim_camera_cosim(simulator: str) -> None:
     )
     assert result.passed, describe(result)
     assert len(result.tests) >= 20
+    # Several seeds on the native runner, replayed on the model; the coverage of the whole
+    # default regression (cocotb tests + seeds) closes: every bin is hit.
+    jobs = [SeedJob(s, simulator, 4000, str(CAMERA_YAML), slow_overrides()) for s in DEFAULT_SEEDS]
+    seeds = run_jobs(jobs, workers=1)
+    assert all(r.passed for r in seeds), [(r.seed, r.message) for r in seeds if not r.passed]
+    hit, total, missed = Coverage.summary(
+        merge_coverage([result.coverage, *(r.coverage for r in seeds)])
+    )
+    assert not missed and hit == total > 200, missed
 
 
 # Tests whose expectations do not assume a frame period of a few cycles (R is 625 000 here).

@@ -28,6 +28,8 @@ from ._common import (
 
 TEST_MODULES = ["sim.cocotb_camera", "sim.cocotb_directed"]
 OUT_DIR = Path("build/regress")
+DEFAULT_SEEDS = 8
+"""Without --seeds (and --tests), the random soak runs seeds 1..DEFAULT_SEEDS natively."""
 
 
 def _count(minimum: int):
@@ -108,7 +110,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--seeds",
         metavar="N|A-B",
         default=None,
-        help="seeds 1..N, or A..B inclusive",
+        help=f"seeds 1..N, or A..B inclusive (default without --tests: 1..{DEFAULT_SEEDS})",
     )
     seeds.add_argument(
         "--workers",
@@ -152,7 +154,7 @@ def _seed_args(args: argparse.Namespace) -> list[int] | None:
                 raise UsageError(f"--{opt} needs --seeds")
         if args.only_seeds:
             raise UsageError("--only-seeds needs --seeds")
-        return None
+        return None if args.tests is not None else list(range(1, DEFAULT_SEEDS + 1))
     try:
         seeds = parse_seeds(args.seeds)
     except ValueError as exc:
@@ -259,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
         *(f"{s}.{ext}" for s in SIMULATORS for ext in ("xml", "log")),
     ]
     cocotb_config = {"random_count": args.random_count, "random_cycles": args.random_cycles}
-    if seeds is not None:
+    if args.seeds is not None:
         cocotb_config["random_seeds"] = seeds[:COCOTB_SAMPLE]
     # One regression at a time per build directory: the simulator builds under it are shared.
     with _regress_lock(sim_build_root()), write_outputs(out, owned) as stage:
