@@ -228,6 +228,67 @@ def test_fuzz_regmap_soak(text):
     _regmap_case(text)
 
 
+# -- the camera's map: what `check` accepts, the model and the timing checks can use ---------------
+
+CAMERA = _base(ROOT / "regmap" / "camera.yaml")
+CAMERA_VALUES = st.sampled_from(["0", "1", "2", "3", "255", "65535", "4294967295", "1e15", "0.5"])
+
+
+@st.composite
+def camera_mutants(draw) -> str:
+    """The camera map with one to three numeric values (constants, resets, min/max) changed."""
+    lines = CAMERA.splitlines()
+    numeric = [
+        i
+        for i, x in enumerate(lines)
+        if re.match(r"^\s*(value|reset|min|max|stride|clock_hz):\s*[\d_.xXa-fA-F]+\s*$", x)
+    ]
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.sampled_from(numeric))
+        key = lines[i].split(":")[0]
+        lines[i] = f"{key}: {draw(CAMERA_VALUES)}"
+    return "\n".join(lines) + "\n"
+
+
+def _camera_case(text: str) -> None:
+    with time_limit(LIMIT_S):
+        try:
+            rmap = loads(text, "camera.yaml")
+        except RegmapError as exc:
+            check_messages(exc, "camera.yaml")
+            return
+        if [p for p in consumer_problems(rmap) if not p.absent]:
+            return  # refused at load, located (tests/test_hostile.py checks the messages)
+    # Accepted: the model and the timing checks run, or refuse their inputs with diagnostics
+    # (a narrowed range can make a scenario's value invalid for this map).
+    with time_limit(6 * LIMIT_S):
+        try:
+            scenario = loads_scenario(SCENARIO, rmap, "scenario.yaml")
+        except ScenarioError as exc:
+            check_messages(exc, "scenario.yaml")
+        else:
+            summarise(scenario, scenario.run())
+        try:
+            spec = loads_spec(SPEC, rmap, "spec.yaml")
+        except SpecError as exc:
+            check_messages(exc, "spec.yaml")
+        else:
+            run_spec(spec, rmap, "camera.yaml", tables=False)
+
+
+@settings(FUZZ, max_examples=int(os.environ.get("CAMTWIN_FUZZ_EXAMPLES", "8")))
+@given(camera_mutants())
+def test_fuzz_camera_map(text):
+    _camera_case(text)
+
+
+@pytest.mark.soak
+@settings(SOAK, max_examples=int(os.environ.get("CAMTWIN_SOAK_EXAMPLES", "1500")) // 5)
+@given(camera_mutants())
+def test_fuzz_camera_map_soak(text):
+    _camera_case(text)
+
+
 # -- timing specs --------------------------------------------------------------------------------
 
 
