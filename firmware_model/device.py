@@ -26,6 +26,7 @@ from typing import Any
 from regmap import RegisterMap
 
 from .bank import BusError
+from .ffc import NonUniformity
 from .model import CameraModel
 from .registers import RegisterFile
 from .render import PFNC, ImageSettings, Renderer
@@ -72,6 +73,7 @@ class FirmwareBackend:
         *,
         scenario: Scenario | None = None,
         seed: int = 0,
+        non_uniformity: NonUniformity | None = None,
     ) -> None:
         if scenario is not None:
             rmap = scenario.rmap
@@ -89,7 +91,8 @@ class FirmwareBackend:
         self._frames = 0
         self._triggers = 0
         self._overtriggers = 0
-        self.renderer = Renderer.for_map(rmap, seed=seed)
+        # An ideal sensor unless a non-uniformity is given (FFCEnable then corrects it).
+        self.renderer = Renderer.for_map(rmap, seed=seed, non_uniformity=non_uniformity)
         self._script: Iterator[tuple[int, int, str, Any]] = iter(())
         self._next: tuple[int, int, str, Any] | None = None
         self.scenario = scenario

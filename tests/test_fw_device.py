@@ -150,3 +150,36 @@ def test_repeat_must_be_a_boolean(slow_camera_map):
     with pytest.raises(ScenarioError) as exc:
         loads_scenario("duration: 10\nrepeat: often\n", slow_camera_map, "s.yaml")
     assert "s.yaml:2:9" in exc.value.render()
+
+
+@pytest.mark.parametrize("ffc", [None, "PointToPoint"])
+def test_non_uniform_sensor_frames_are_flattened_by_ffc(slow_camera_map, ffc):
+    # MonoBar on the 64 x 8 sensor: each bar is one level down its columns; the non-uniform
+    # sensor shades it (vignetting), FFCEnable flattens it again (docs/firmware-model.md).
+    # (Plane16x16 cannot flatten 8 rows: one 16 x 16 plane spans them; tests/test_ffc.py.)
+    import numpy as np
+
+    from firmware_model.ffc import NonUniformity
+
+    setup = "\n".join(
+        [
+            "  - {feature: TestPattern, value: MonoBar}",
+            "  - {feature: ExposureTime, value: 20}",
+            f"  - {{feature: FFCEnable, value: {str(bool(ffc)).lower()}}}",
+            *([f"  - {{feature: FFCMode, value: {ffc}}}"] if ffc else []),
+            "  - {execute: AcquisitionStart}",
+        ]
+    )
+    sc = loads_scenario(f"duration: 4000\nsetup:\n{setup}\n", slow_camera_map)
+    b = FirmwareBackend(sc.rmap, scenario=sc, non_uniformity=NonUniformity())
+    frames = b.advance(4000)
+    assert frames
+    f = frames[0]
+    assert f.settings.ffc == ffc
+    px = np.frombuffer(f.data, dtype=np.uint8).reshape(f.height, f.width).astype(int)
+    bar = f.width // 8
+    spreads = [int(np.ptp(px[:, k * bar + 1 : (k + 1) * bar - 1])) for k in range(2, 8)]
+    if ffc == "PointToPoint":
+        assert max(spreads) <= 1, spreads
+    else:
+        assert min(spreads) >= 10, spreads  # shaded

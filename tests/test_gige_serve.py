@@ -110,6 +110,7 @@ def test_port_in_use_is_one_line_and_exit_2():
         (("--port", "0"), "--port must be 1..65535"),
         (("--speed", "0"), "speed must be > 0"),
         (("--scenario", "missing.yaml"), "does not exist"),
+        (("--sensor", "non-uniform", "--backend", "icarus"), "--sensor non-uniform needs"),
     ],
 )
 def test_usage_errors(args, message):

@@ -69,6 +69,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="model time per wall-clock time (default: 1, real time)",
     )
     p.add_argument("--zip-xml", action="store_true", help="serve the GenICam XML zipped")
+    p.add_argument(
+        "--sensor",
+        choices=("ideal", "non-uniform"),
+        default="ideal",
+        help="the firmware model's sensor: ideal (default: the documented pattern levels) or "
+        "non-uniform (vignetting and fixed-pattern offsets, which FFCEnable corrects)",
+    )
     return p
 
 
@@ -112,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
         rmap = scenario.rmap
     if not 0 < args.port <= 65535:
         raise UsageError(f"--port must be 1..65535, not {args.port}")
-    backend = _backend(args.backend, rmap, scenario)
+    if args.sensor != "ideal" and args.backend != "model":
+        raise UsageError("--sensor non-uniform needs --backend model")
+    backend = _backend(args.backend, rmap, scenario, args.sensor)
     try:
         dev = Device(
             rmap,
@@ -149,12 +158,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _backend(name: str, rmap, scenario):
+def _backend(name: str, rmap, scenario, sensor: str = "ideal"):
     """The backend named ``name``: the firmware model, or the RTL (built on first use)."""
     if name == "model":
         from firmware_model.device import FirmwareBackend
+        from firmware_model.ffc import NonUniformity
 
-        return FirmwareBackend(rmap, scenario=scenario)
+        nu = NonUniformity() if sensor == "non-uniform" else None
+        return FirmwareBackend(rmap, scenario=scenario, non_uniformity=nu)
     from sim.native import NativeBuildError
     from sim.serve import RtlBackend, RtlError
 
