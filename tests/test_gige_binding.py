@@ -167,12 +167,13 @@ def test_height_format_and_exposure_set_the_rate(twin_target: Target):
 
     full = rmap.constant("SensorHeight")
     _w, h = twin_target.roi(64, 64)
+    link_3ms = 64 * h / 0.003  # B/s: a Mono8 image in 3 ms
     cases = [  # width, height, format, bytes per pixel, exposure µs, link B/s: bound by
         (64, full, "Mono8", 1, 10.0, 125e6),  # readout of every line (5 ms for 1024)
         (64, full // 2, "Mono8", 1, 10.0, 125e6),  # readout of half of them
         (64, h, "Mono8", 1, 8000.0, 125e6),  # exposure
-        (64, h, "Mono8", 1, 100.0, 1e6),  # transfer of 4 KiB (or the sensor) at 1 MB/s
-        (64, h, "Mono12", 2, 100.0, 1e6),  # transfer of twice that
+        (64, h, "Mono8", 1, 100.0, link_3ms),  # transfer of 4 KiB (or the sensor) in 3 ms
+        (64, h, "Mono12", 2, 100.0, link_3ms),  # transfer of twice that
     ]
     seen = set()
     with twin_target.serve(warm=True), aravis.AravisClient() as c:
@@ -185,6 +186,11 @@ def test_height_format_and_exposure_set_the_rate(twin_target: Target):
             p = period(width, height, bpp, exp, link)
             rate = c.get("ResultingFrameRate", "float")
             assert rate == pytest.approx(clk / p, rel=1e-6), (height, fmt, exp, link)
+            seen.add(p)
+            if p < clk // 1000:
+                # the slow-clock camera reads its 8 lines out in 50 µs: 20 000 frames/s is
+                # more than the device's streamer sends; the rate above is the check
+                continue
             frames = grab(c, 5, timeout=1.0)
             ts = [cycles(rmap, f) for f in frames]
             periods = [b - a for a, b in itertools.pairwise(ts)]
@@ -192,5 +198,4 @@ def test_height_format_and_exposure_set_the_rate(twin_target: Target):
             # drop a frame it could not send in time, which leaves a gap of a multiple of P
             assert len(frames) == 5 and min(periods) == p, (height, fmt, exp, link, periods)
             assert all(d % p == 0 for d in periods), (height, fmt, exp, link, periods)
-            seen.add(p)
     assert len(seen) == len(cases)  # every change of Height, format or exposure told
