@@ -62,6 +62,8 @@ CASES = {
     r"\(duration 20000 µs\)$",
     "spec_duration_zero": r"^duration must be at least one clock cycle, not 0 µs$",
     "spec_duration_huge": r"^duration must be at most 4294967296 cycles",
+    "spec_search_range": r"^search range must end at 10 s at most, not 1e\+15 µs$",
+    "spec_negative_after": r"^after must be >= 0, not -5 us$",
     "spec_negative_time": r"^edge time must be >= 0, not -100 us$",
     "spec_negative_voltage": r"^line1 voltage high -24 V is outside the opto input's range$",
     "spec_low_above_high": r"^line1 voltage high \(5 V\) must be above low \(20 V\)$",

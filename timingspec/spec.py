@@ -78,8 +78,10 @@ MAX_PULSES = 10_000
 """The most pulses of a ``pulses`` stimulus."""
 MAX_PHASES = 1_000
 """The most sub-cycle ``phases`` of a stimulus."""
-MAX_TRIGGERS = 1_000
+MAX_TRIGGERS = 100
 """The most ``triggers`` of a max_trigger_rate measurement."""
+MAX_SEARCH_US = 10_000_000.0
+"""The longest time a ``search`` range may reach (10 s): every step of a search simulates it."""
 
 
 class SpecError(DiagnosticsError):
@@ -738,6 +740,9 @@ class _Loader:
         elif kind == "rate":
             p["of"] = self.r.choice(v["of"], "counted edge", TO_EVENTS)
             after = self.r.optional(k0, "after", self.quantity, "after", ("time",))
+            if after is not None and after.value < 0:
+                self.ctx.error(k0["after"][1], f"after must be >= 0, not {k0['after'][1].value}")
+                raise Invalid
             p["after_us"] = after.value if after else 0.0
         elif kind == "count":
             p["of"] = self.r.choice(v["of"], "counted event", COUNTS)
@@ -791,6 +796,10 @@ class _Loader:
         hi = self.quantity(nodes[1], f"{key} range end", ("time",)).value
         if not 0 < lo < hi:
             self.ctx.error(node, f"{key} range must satisfy 0 < lowest < highest")
+            raise Invalid
+        if hi > MAX_SEARCH_US:
+            limit = f"{MAX_SEARCH_US / 1e6:g} s"
+            self.ctx.error(nodes[1], f"{key} range must end at {limit} at most, not {hi:g} µs")
             raise Invalid
         return lo, hi
 
