@@ -1,7 +1,8 @@
 """Benchmark of the firmware model: cycle mode vs event-driven mode on one scenario.
 
 The scenario: the camera at 125 MHz, FrameStart triggered by Line1 (rising edge, 1 µs
-debouncer), 100 µs exposure (frame period = the 5 ms readout), Line0 = ExposureActive, and a
+debouncer), 100 µs exposure and a 512 MB/s link (frame period = the 5 ms full-height readout;
+the full Mono8 image transfers in 2.56 ms), Line0 = ExposureActive, and a
 10 kHz, 50 % duty trigger train on Line1 (so most triggers are overtriggers).
 
 Run: ``.venv/bin/python benchmarks/bench_model.py [--seconds 1.0] [--cycle-cycles 200000]``.
@@ -28,6 +29,7 @@ TRIGGER_HZ = 10_000
 
 SETUP = [
     (-1, "ExposureTime", 100.0),
+    (-1, "DeviceLinkThroughputLimit", 512e6),
     (-1, "LineDebouncerTime", 1.0, {"LineSelector": "Line1"}),
     (-1, "TriggerMode", "On", {"TriggerSelector": "FrameStart"}),
     (-1, "TriggerSource", "Line1", {"TriggerSelector": "FrameStart"}),
