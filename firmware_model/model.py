@@ -225,6 +225,8 @@ class CameraModel:
         r = self.rmap
         feat = r.feature
         self._f = {name: feat(name) for name in r.features}
+        self._loc: dict[tuple[str, int], tuple[int, int, int]] = {}
+        self._enum_names: dict[str, dict[int, str | None]] = {}
         fc_regs = ("FC_CTRL", "FC_MULTIPLIER", "FC_DIVIDER")
         self._fc_addrs = {
             r.register(n).address_of(i) for n in fc_regs for i in range(r.register(n).count)
@@ -252,11 +254,24 @@ class CameraModel:
             self._fc_reset = True
 
     def _field(self, name: str, index: int = 0) -> int:
-        reg, f = self._f[name]
-        return (self.bank.values[reg.address_of(index)] & f.mask) >> f.lsb
+        # (address, mask, lsb) looked up once per field and element: _decode runs after
+        # every configuration write, and the map's address/mask properties compute each time.
+        key = (name, index)
+        loc = self._loc.get(key)
+        if loc is None:
+            reg, f = self._f[name]
+            loc = self._loc[key] = (reg.address_of(index), f.mask, f.lsb)
+        addr, mask, lsb = loc
+        return (self.bank.values[addr] & mask) >> lsb
 
     def _enum(self, name: str, index: int = 0) -> str | None:
-        return self._f[name][1].enum_name(self._field(name, index))
+        raw = self._field(name, index)
+        names = self._enum_names.get(name)
+        if names is None:
+            names = self._enum_names[name] = {}
+        if raw not in names:
+            names[raw] = self._f[name][1].enum_name(raw)
+        return names[raw]
 
     def _decode(self) -> _Config:
         c = self._cfg

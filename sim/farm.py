@@ -222,29 +222,34 @@ def _build_base(job: SeedJob) -> Path | None:
     return base
 
 
+def _warm(job: SeedJob):
+    """The map, design text and native build of a job (cached per process)."""
+    from .native import _generated, build_native
+
+    rmap = _map(job.regmap, job.overrides)
+    return rmap, build_native(
+        _generated(rmap),
+        rmap.device.name,
+        job.simulator,
+        _build_base(job),
+        trace=job.waves is not None,
+    )
+
+
 def run_seed(job: SeedJob) -> SeedResult:
     """Run one seed: scenario, native RTL run, model replay, comparison, coverage."""
-    from .native import build_native, replay_native, run_native
+    from .native import replay_native, run_native
     from .scenario import FINAL_READS, random_scenario
 
     t_start = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     res = SeedResult(job.seed, job.simulator, job.cycles, False, worker=worker)
     try:
-        rmap = _map(job.regmap, job.overrides)
+        t0 = time.perf_counter()
+        rmap, build = _warm(job)
+        res.build_seconds = time.perf_counter() - t0
         sc = random_scenario(rmap, job.seed, job.cycles)
         writes = sorted(native_stimulus(rmap, sc), key=lambda w: w.cycle)  # the runner's order
-        from .native import _generated
-
-        t0 = time.perf_counter()
-        build = build_native(
-            _generated(rmap),
-            rmap.device.name,
-            job.simulator,
-            _build_base(job),
-            trace=job.waves is not None,
-        )
-        res.build_seconds = time.perf_counter() - t0
         reads = []
         for feat in FINAL_READS:
             reg, _f = rmap.feature(feat)
@@ -294,6 +299,11 @@ def _local(jobs: list[SeedJob], workers: int) -> Iterator[SeedResult]:
         for job in jobs:
             yield run_seed(job)
         return
+    for key in {(j.regmap, j.simulator) for j in jobs}:
+        # Load the map, generate camera.v and build once here: the forked workers inherit it.
+        job = next(j for j in jobs if (j.regmap, j.simulator) == key)
+        with contextlib.suppress(Exception):  # a failure is reported per seed by the worker
+            _warm(job)
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         futures = [pool.submit(run_seed, job) for job in jobs]

@@ -1,0 +1,125 @@
+"""Many-seed regression throughput: native runner + model replay per worker, local pool and Dask.
+
+Usage: .venv/bin/python benchmarks/bench_regress.py [--seeds N] [--cycles N]
+       [--icarus-seeds N] [--icarus-cycles N] [--json PATH]
+
+Dense random stimulus (the odd seeds of ``sim.scenario.random_scenario``: single fields
+reprogrammed every 5-80 cycles, pins toggling around the debouncer time). Figures, same run:
+
+- ``<sim>.bare_cycles_per_s``: the native runner's simulation loop alone (the bare RTL: a C++
+  loop on Verilator, a plain Verilog testbench on Icarus; no Python), summed over the seeds;
+- ``<sim>.checked_cycles_per_s_per_worker``: one worker, everything a seed costs (scenario,
+  stimulus, RTL run, model replay, comparison, coverage), builds excluded; ``..._ratio_to_bare``;
+- ``<sim>.replay_cycles_per_s``: the model replay alone;
+- ``speedup_2_workers``: wall time of the seeds on the local pool, 1 worker / 2 workers;
+- ``dask_overhead``: a Dask ``LocalCluster`` (2 worker processes, 127.0.0.1 only) against the
+  local pool of 2, same seeds: wall time ratio - 1 (cluster start-up excluded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim.farm import SeedJob, run_jobs, run_seed  # noqa: E402
+from sim.runner import slow_overrides  # noqa: E402
+
+REGMAP = str(ROOT / "regmap" / "camera.yaml")
+
+
+def jobs(sim: str, n: int, cycles: int, first: int = 1) -> list[SeedJob]:
+    """``n`` dense seeds (odd numbers) from ``first``."""
+    return [SeedJob(first + 2 * i, sim, cycles, REGMAP, slow_overrides()) for i in range(n)]
+
+
+def per_worker(sim: str, n: int, cycles: int) -> dict:
+    run_seed(jobs(sim, 1, 200)[0])  # build (or find the build) first
+    results = [run_seed(j) for j in jobs(sim, n, cycles)]
+    bad = [r.seed for r in results if not r.passed]
+    if bad:
+        raise SystemExit(f"{sim}: seeds {bad} failed: {results[0].message[:500]}")
+    total = n * cycles
+    bare = sum(r.sim_seconds for r in results)
+    checked = sum(r.seconds - r.build_seconds for r in results)
+    replay = sum(r.replay_seconds for r in results)
+    return {
+        "seeds": n,
+        "cycles_per_seed": cycles,
+        "bare_cycles_per_s": total / bare,
+        "checked_cycles_per_s_per_worker": total / checked,
+        "checked_ratio_to_bare": (total / checked) / (total / bare),
+        "replay_cycles_per_s": total / replay,
+        "replay_share": replay / checked,
+    }
+
+
+def wall(js: list[SeedJob], workers: int = 1, scheduler: str | None = None) -> float:
+    t0 = time.perf_counter()
+    results = run_jobs(js, workers, scheduler)
+    dt = time.perf_counter() - t0
+    assert all(r.passed for r in results), [r.message for r in results if not r.passed]
+    return dt
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, default=16, help="Verilator seeds (default 16)")
+    p.add_argument("--cycles", type=int, default=50_000, help="cycles per seed (default 50000)")
+    p.add_argument("--icarus-seeds", type=int, default=4)
+    p.add_argument("--icarus-cycles", type=int, default=10_000)
+    p.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "regress.json")
+    args = p.parse_args(argv)
+    out: dict = {}
+    out["verilator"] = per_worker("verilator", args.seeds, args.cycles)
+    out["icarus"] = per_worker("icarus", args.icarus_seeds, args.icarus_cycles)
+
+    js = jobs("verilator", args.seeds, args.cycles, first=1001)
+    t1 = wall(js, 1)
+    t2 = wall(js, 2)
+    out["pool"] = {"wall_1_worker_s": t1, "wall_2_workers_s": t2}
+    out["speedup_2_workers"] = t1 / t2
+
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        wall(jobs("verilator", 2, 200), scheduler=cluster.scheduler_address)  # warm the workers
+        td = wall(js, scheduler=cluster.scheduler_address)
+    out["dask"] = {"wall_2_workers_s": td}
+    out["dask_overhead"] = td / t2 - 1
+
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(out, indent=1))
+    print(f"{'figure':<52} {'value':>14}")
+    for sim in ("verilator", "icarus"):
+        row = out[sim]
+        for k in (
+            "bare_cycles_per_s",
+            "checked_cycles_per_s_per_worker",
+            "checked_ratio_to_bare",
+            "replay_cycles_per_s",
+            "replay_share",
+        ):
+            v = row[k]
+            print(
+                f"{sim + '.' + k:<52} {v:>14,.2f}" if v < 10 else f"{sim + '.' + k:<52} {v:>14,.0f}"
+            )
+    print(f"{'speedup_2_workers (local pool, 1 -> 2)':<52} {out['speedup_2_workers']:>14.2f}")
+    print(f"{'dask_overhead (LocalCluster vs pool, 2 workers)':<52} {out['dask_overhead']:>14.1%}")
+    print(f"JSON: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
