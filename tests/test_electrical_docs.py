@@ -24,7 +24,7 @@ def test_documented_example_output_is_current() -> None:
 
 def test_documented_line_limits_example_output_is_current() -> None:
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## Line1 and Line2 limits") : text.index("## Not modelled")]
+    section = text[text.index("## Line0, Line1 and Line2 limits") : text.index("## Not modelled")]
     code = re.search(r"```python\n(.*?)```", section, re.S)
     shown = re.search(r"```text\n(.*?)```", section, re.S)
     assert code is not None and shown is not None
