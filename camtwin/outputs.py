@@ -8,6 +8,10 @@ the previous set untouched and removes its staging directory; a run that is kill
 leaves its staging directory behind, hidden (``.<name>.camtwin-<pid>-…``) and removed by the
 next run into the same directory once its process is gone.
 
+An output directory that is a mount point cannot be renamed: its staging directory goes inside
+it, and each entry is replaced by one rename (every file whole, the set not at once). A
+symbolic link to a directory stays a link: the directory it points to is replaced.
+
 The directory's other entries (files the command does not write, such as a ``timing/`` report
 kept inside the ``generate`` output) are carried over into the new set as hard links, so
 nothing else in the directory is lost. The command's own entries from a previous run that this
@@ -79,6 +83,8 @@ def check_output_path(path: Path) -> Path:
             raise OutputError(f"cannot create output directory '{shown(text)}': Not a directory")
     except OSError as exc:
         raise OutputError(f"cannot use output '{shown(text)}': {exc.strerror}") from None
+    if target.is_symlink():  # replace the directory it points to, keep the link
+        target = target.resolve()
     return target
 
 
@@ -93,11 +99,17 @@ def _staging_prefix(target: Path) -> str:
     return f".{target.name[:64]}.camtwin-"
 
 
+def _staging_dir(target: Path) -> Path:
+    """Where the staging directory goes: beside the target, or inside it when the target is a
+    mount point (a directory cannot be renamed across file systems)."""
+    return target if target.is_dir() and os.path.ismount(target) else target.parent
+
+
 def _clean_stale(target: Path) -> None:
     """Remove staging directories of this target left by killed runs."""
     prefix = _staging_prefix(target)
     with contextlib.suppress(OSError):
-        for entry in target.parent.iterdir():
+        for entry in _staging_dir(target).iterdir():
             if not entry.name.startswith(prefix):
                 continue
             pid = entry.name[len(prefix) :].split("-", 1)[0]
@@ -218,12 +230,11 @@ def output_set(
             f"cannot create output directory '{shown(target)}': {exc.strerror}"
         ) from None
     _clean_stale(target)
+    where = _staging_dir(target)
     try:
-        path = Path(
-            tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent)
-        )
+        path = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=where))
     except OSError as exc:
-        raise OutputError(f"cannot write into '{shown(target.parent)}': {exc.strerror}") from None
+        raise OutputError(f"cannot write into '{shown(where)}': {exc.strerror}") from None
     stage = OutputSetStage(path, target)
     try:
         yield stage
@@ -252,6 +263,22 @@ class OutputSetStage:
         self.aborted = True
 
 
+def _replace_each(staging: Path, target: Path, new: set[str], dropped: list[Path]) -> None:
+    """The fallback for a mount point: each entry replaced by one rename (a file, or a
+    directory through a rename aside), so every file is whole, but not the set at once."""
+    for name in sorted(new):
+        dst = target / name
+        if dst.is_dir() and not dst.is_symlink():
+            old = staging / f"{name}.camtwin-old"
+            os.rename(dst, old)
+        os.replace(staging / name, dst)
+    for entry in dropped:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
 def _commit(staging: Path, target: Path, owned: Callable[[str], bool]) -> set[str]:
     new = {p.name for p in staging.iterdir()}
     if not target.is_dir():
@@ -261,6 +288,9 @@ def _commit(staging: Path, target: Path, owned: Callable[[str], bool]) -> set[st
     dropped = [e for e in target.iterdir() if owned(e.name) and e.name not in new]
     if not changed and not dropped:
         return set()  # the same set: keep the files (and their times) as they are
+    if staging.parent == target:  # a mount point
+        _replace_each(staging, target, new, dropped)
+        return changed
     for entry in target.iterdir():  # the current entries, not only those seen before
         if not owned(entry.name) and entry.name not in new:
             _link_tree(entry, staging / entry.name)

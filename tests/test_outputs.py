@@ -121,6 +121,38 @@ def test_a_killed_runs_staging_is_removed_by_the_next_run(tmp_path):
     assert strays(out) == []
 
 
+def test_a_mount_point_is_replaced_entry_by_entry(tmp_path, monkeypatch):
+    out = tmp_path / "mnt"
+    out.mkdir()
+    (out / "a").write_text("old")
+    (out / "d").mkdir()
+    (out / "d" / "x").write_text("old")
+    (out / "stale").write_text("old")
+    (out / "mine.txt").write_text("keep")
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == out or real(p))
+    with output_set(out, {"a", "d", "stale"}) as stage:
+        assert stage.path.parent == out
+        (stage.path / "a").write_text("new")
+        (stage.path / "d").mkdir()
+        (stage.path / "d" / "y").write_text("new")
+    assert snapshot(out) == {"a": b"new", "d/y": b"new", "mine.txt": b"keep"}
+    assert [p.name for p in out.iterdir() if ".camtwin-" in p.name] == []
+
+
+def test_a_symlinked_output_stays_a_link(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a").write_text("old")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    with output_set(link, {"a"}) as stage:
+        (stage.path / "a").write_text("new")
+    assert link.is_symlink() and link.resolve() == real
+    assert snapshot(real) == {"a": b"new"}
+    assert strays(real) == []
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [
