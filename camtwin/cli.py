@@ -14,7 +14,6 @@ from typing import NoReturn
 
 from regmap.diagnostics import excerpt
 
-from . import __version__
 from .commands._common import UsageError
 
 # Explicit, ordered list of subcommands (module names in camtwin.commands).
@@ -28,13 +27,23 @@ class _Parser(argparse.ArgumentParser):
         super().error(excerpt(" ".join(message.split()), 300))
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import camtwin
+
+        print(f"camtwin {camtwin.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="camtwin",
         description="Digital twin of a GigE area-scan camera's I/O and trigger path: "
         "register-map compiler, gateware, firmware model, co-verification and timing checks.",
     )
-    parser.add_argument("--version", action="version", version=f"camtwin {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         module = import_module(f"camtwin.commands.{name}")

@@ -15,7 +15,13 @@ from pathlib import Path
 from .diagnostics import Diagnostic, RegmapError, did_you_mean
 from .model import RegisterMap, SourceLoc
 
-__all__ = ["CAMERA_COMMANDS", "camera_map", "camera_profile_errors", "check_camera_profile"]
+__all__ = [
+    "CAMERA_COMMANDS",
+    "camera_like",
+    "camera_map",
+    "camera_profile_errors",
+    "check_camera_profile",
+]
 
 CAMERA_COMMANDS = ("model", "timing", "regress", "serve", "generate --only camera")
 """The commands that need the camera profile; the others work on any valid map."""
@@ -29,6 +35,24 @@ def camera_map() -> RegisterMap:
     from .loader import load
 
     return load(_CAMERA_YAML)
+
+
+@cache
+def camera_register_names() -> frozenset[str]:
+    """The register names of the bundled camera map (read quickly, without compiling it)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(_CAMERA_YAML, encoding="utf-8") as fh:
+        data = yaml.load(fh, Loader=loader)
+    return frozenset(r["name"] for r in data["registers"])
+
+
+def camera_like(rmap: RegisterMap) -> bool:
+    """The map has at least half of the camera's registers: it is meant to be a camera map
+    (whatever else it lacks is an error), not the map of another device."""
+    names = camera_register_names()
+    return 2 * len(names & {r.name for r in rmap.registers}) >= len(names)
 
 
 def _lines(rmap: RegisterMap) -> list[str]:

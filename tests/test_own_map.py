@@ -3,8 +3,10 @@ its documented ports agree, the outputs build."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -63,3 +65,44 @@ def test_bank_compiles_with_icarus(tmp_path, bank_verilog):
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "MAP"],
+        ["generate", "MAP", "--only", "header,docs,genicam", "-o", "out"],
+        ["check", "CAMERA"],
+        ["generate", "CAMERA", "--only", "header,docs,genicam", "-o", "out"],
+    ],
+)
+def test_text_commands_import_no_gateware_simulator_or_numerics(args, tmp_path):
+    """`check` of another device's map and the text generators of any map stay light: no
+    Amaranth, cocotb, numpy or matplotlib (`camtwin check` of a camera map sets the camera's
+    consumers up, the gateware and the model among them)."""
+    args = [
+        str(SENSORHUB)
+        if a == "MAP"
+        else str(ROOT / "regmap" / "camera.yaml")
+        if a == "CAMERA"
+        else a
+        for a in args
+    ]
+    heavy = ("amaranth", "cocotb", "numpy", "matplotlib")
+    code = (
+        "import sys; from camtwin.cli import main; rc = main(sys.argv[1:]); "
+        f"print([m for m in {heavy!r} if m in sys.modules]); sys.exit(rc)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    imported = proc.stdout.strip().splitlines()[-1]
+    if args[0] == "check" and "camera.yaml" in args[1]:
+        assert "amaranth" in imported  # the camera's consumers were set up
+    else:
+        assert imported == "[]"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from regmap.profile import camera_like
+
 from ..consumers import ALL
-from ._common import CompileFailed, add_regmap_argument, load_regmap
+from ._common import CompileFailed, add_regmap_argument, check_consumers, load_regmap
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -24,7 +26,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     generic: list[str] = []
     try:
-        rmap = load_regmap(args.regmap, ALL, notes=generic)
+        rmap = load_regmap(args.regmap)
+        # The camera's consumers are set up only on a map meant for the camera (most of its
+        # registers): on another device's map they would find nothing, and cost seconds.
+        uses = ALL if camera_like(rmap) else ("generators",)
+        generic += [use for use in ALL if use not in uses]
+        check_consumers(rmap, uses, notes=generic)
     except CompileFailed:
         return 1
     n_regs = sum(r.count for r in rmap.registers)

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     generators = _select(args.only)
     check_output(args.output)
     try:
-        rmap = load_regmap(args.regmap, ["generators"])
+        rmap = load_regmap(args.regmap)
     except CompileFailed:
         print("camtwin generate: no files written: the register map has errors", file=sys.stderr)
         return 1
@@ -153,6 +153,18 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        except (KeyError, AttributeError, ValueError, TypeError, IndexError, ArithmeticError):
+            # A generator failed on a map that compiled: locate the problem as `check` does
+            # (the consumer trial renders every text generator once more).
+            try:
+                check_consumers(rmap, ["generators"])
+            except CompileFailed:
+                print(
+                    "camtwin generate: no files written: the register map has errors",
+                    file=sys.stderr,
+                )
+                return 1
+            raise
         rendered.append((gen, text, time.perf_counter() - start))
     names = {gen.filename(rmap) for gen, _text, _s in rendered}
     with write_outputs(args.output, names) as stage:
