@@ -70,6 +70,35 @@ MUTATIONS = (
         "the transfer time of PayloadSize on the link is rounded down instead of up",
     ),
     Mutation(
+        "user-output-2-reads-0",
+        "lines.py",
+        (('"UserOutput2": ("user_output", 2),', '"UserOutput2": ("user_output", 0),'),),
+        "LineSource UserOutput2 drives the line from UserOutputValue 0",
+    ),
+    Mutation(
+        "line2-activation-ignored",
+        "trigger.py",
+        (
+            (
+                "line2 = Mux(falling, self.line2_fall, self.line2_rise)",
+                "line2 = self.line2_rise",
+            ),
+        ),
+        "Line2 triggers on its rising edge whatever TriggerActivation says",
+    ),
+    Mutation(
+        "converter-ignores-line2",
+        "camera.py",
+        (
+            (
+                "Mux(regs.FC_CTRL[0].input_source == "
+                'fc_input.enum_value("Line2"), rise[2], rise[1])',
+                "rise[1]",
+            ),
+        ),
+        "the frequency converter always follows Line1",
+    ),
+    Mutation(
         "w1c-cleared-by-0",
         "regbank.py",
         (("store & ~(wr_data & wr_mask)", "store & (wr_data & wr_mask | ~wr_mask)"),),
