@@ -14,6 +14,7 @@ written out in ``docs/firmware-model.md``, section "Pixels".
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,7 +291,7 @@ class Renderer:
         self._sensed: dict[tuple, np.ndarray] = {}
         self._ffc: dict[str, FFCTables] = {}
         self._maps: tuple[np.ndarray, np.ndarray] | None = None
-        self._buffer: np.ndarray | None = None
+        self._local = threading.local()  # per-thread work buffer of the scene's FFC path
 
     @classmethod
     def for_map(
@@ -351,21 +352,22 @@ class Renderer:
         g, o = self._gain_offset()
         h, w = src.shape
         win = (slice(y0, y0 + h), slice(x0, x0 + w))
-        if ffc is None:
-            return raw_values(src, g[win], o[win])
-        # raw_values() then FFCTables.apply() in one reused float32 buffer (the same float32
-        # operations in the same order, so the same result): no page faults per frame.
-        t = self.ffc_tables(ffc)
-        buf = self._buffer
+        # raw_values() (and FFCTables.apply()) in one reused float32 buffer: the same float32
+        # operations in the same order, so the same result, without page faults per frame.
+        # (min instead of clip: S·g + o + 1/2 is positive.) The buffer is per thread, so
+        # frames may be rendered from several threads.
+        buf = getattr(self._local, "buffer", None)
         if buf is None or buf.shape != src.shape:
-            buf = self._buffer = np.empty(src.shape, dtype=np.float32)
+            buf = self._local.buffer = np.empty(src.shape, dtype=np.float32)
         np.multiply(src, g[win], out=buf)
         buf += o[win]
-        np.clip(buf, 0, SENSOR_MAX, out=buf)
-        np.trunc(buf, out=buf)  # the raw value (an integer, exact in float32)
-        buf *= t.gain[win]
-        buf += t.bias[win]
-        np.clip(buf, 0, SENSOR_MAX, out=buf)
+        np.minimum(buf, SENSOR_MAX, out=buf)
+        if ffc is not None:
+            t = self.ffc_tables(ffc)
+            np.trunc(buf, out=buf)  # the raw value (an integer, exact in float32)
+            buf *= t.gain[win]
+            buf += t.bias[win]
+            np.clip(buf, 0, SENSOR_MAX, out=buf)
         return buf.astype(np.uint16)
 
     # -- sources ------------------------------------------------------------------------

@@ -215,10 +215,20 @@ def test_rendered_scene_equals_the_tables_applied_to_the_raw_frame(renderer: Ren
     nu = renderer.non_uniformity
     assert nu is not None
     gain, offset = nu.maps(SW, SH)
-    for mode in ("PointToPoint", "Plane16x16"):
+    for mode in (None, "PointToPoint", "Plane16x16"):
         s = ImageSettings(40, 30, 17, 9, pixel_format="Mono12", ffc=mode)
         src = renderer.source(s, 3).astype(np.float64)
         win = (slice(9, 39), slice(17, 57))
         raw = raw_values(src, gain[win], offset[win] + np.float32(0.5))
-        expected = renderer.ffc_tables(mode).apply(raw, 17, 9)
+        expected = raw if mode is None else renderer.ffc_tables(mode).apply(raw, 17, 9)
         assert np.array_equal(renderer.render(s, 3, 0).pixels, expected)
+
+
+def test_frames_rendered_from_several_threads_are_the_same(renderer: Renderer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = ImageSettings(SW, SH, ffc="PointToPoint")
+    expected = [renderer.render(s, i, 0).data for i in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda i: renderer.render(s, i, 0).data, list(range(8)) * 4))
+    assert got == expected * 4
