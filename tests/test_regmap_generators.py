@@ -96,6 +96,10 @@ def test_markdown_has_a_bit_field_table_per_register(camera_map):
     assert (
         "| `0x00010104` | [TRIGGER_DELAY](#trigger_delay) | 2 × 16 B by TriggerSelector |" in text
     )
+    assert "| Width (Integer, Beginner, locked while acquiring) | 16 – 1280, in steps of 16 |" in (
+        text
+    )
+    assert "| 1e+06 – 1.024e+09 Bps (raw 8000 – 8192000, period_q16) |" in text
 
 
 def test_write_atomic_only_rewrites_changed_files(tmp_path):
