@@ -263,15 +263,22 @@ class Device:
     def bus_access(self, on_pending: Callable[[], None] | None = None) -> Iterator[_Access]:
         """Hold the backend, advanced to now, for one GVCP command.
 
-        ``on_pending`` is called if the backend stays busy longer than
-        :data:`~gige.gvcp.PENDING_AFTER_S` (the command then gets a PENDING_ACK first).
+        ``on_pending`` is called once if the backend is not ready for the access within
+        :data:`~gige.gvcp.PENDING_AFTER_S` (busy elsewhere, or slow to catch up with the
+        clock): the command then gets a PENDING_ACK first.
         """
+        t0 = time.perf_counter()
+        pending = False
         if not self.lock.acquire(timeout=PENDING_AFTER_S):
             if on_pending is not None:
                 on_pending()
+                pending = True
             self.lock.acquire()
         try:
             frames = self.backend.advance(self.now()) if self._thread is not None else ()
+            slow = time.perf_counter() - t0 > PENDING_AFTER_S  # a slow backend (an RTL)
+            if slow and not pending and on_pending is not None:
+                on_pending()
             yield _Access(self)
         finally:
             self.lock.release()

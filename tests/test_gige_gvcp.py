@@ -289,6 +289,33 @@ def test_pending_ack_while_the_backend_is_busy(device, client):
     assert struct.unpack_from(">HHHH", second) == (0, 0x0081, 4, 77)
 
 
+class _SlowBackend(FirmwareBackend):
+    """A backend that takes 60 ms to catch up with the clock (as a simulated RTL can)."""
+
+    slow = False
+
+    def advance(self, until_cycle):
+        if self.slow:
+            time.sleep(0.06)
+        return super().advance(until_cycle)
+
+
+def test_pending_ack_while_the_backend_catches_up(module_netns, camera_map):
+    backend = _SlowBackend(camera_map)
+    with Device(camera_map, backend, port=0) as dev:
+        c = Client(port=dev.port)
+        try:
+            backend.slow = True
+            c.sock.settimeout(2.0)
+            c.sock.sendto(struct.pack(">BBHHHI", 0x42, 1, 0x0080, 4, 78, 0x0934), c.dest)
+            first, second = c.sock.recv(2048), c.sock.recv(2048)
+        finally:
+            backend.slow = False
+            c.close()
+    assert struct.unpack_from(">HHHH", first) == (0, 0x0089, 4, 78)
+    assert struct.unpack_from(">HHHH", second) == (0, 0x0081, 4, 78)
+
+
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
