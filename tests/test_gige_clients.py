@@ -14,6 +14,7 @@ delay), never from the device's own answers.
 from __future__ import annotations
 
 import math
+import statistics
 import subprocess
 import sys
 
@@ -191,8 +192,14 @@ def _resulting_rate() -> float:
 
 
 def _steady(values: list[float]) -> float:
-    inner = values[1:-1] or values
-    return sum(inner) / len(inner)
+    """The typical per-second rate: the median of the whole seconds (first and last dropped),
+    so that one second in which a busy host held the device up does not decide."""
+    return statistics.median(values[1:-1] or values)
+
+
+# A loaded 2-core CI host can hold the client's stream thread for longer than Aravis' default
+# frame retention (100 ms) and packet timeout: give late packets and resends time to arrive.
+PATIENT = ("--frame-retention=1000", "--packet-timeout=100")
 
 
 def test_camera_test_continuous_at_the_resulting_frame_rate(twin):
@@ -205,7 +212,7 @@ def test_camera_test_continuous_at_the_resulting_frame_rate(twin):
     assert r.returncode == 0, r.stderr
     rate = _resulting_rate()
     assert math.isclose(rate, 125.0, rel_tol=1e-6)
-    run = aravis.camera_test(duration=5, width=w, height=h, features=features)
+    run = aravis.camera_test(duration=5, width=w, height=h, features=features, extra=PATIENT)
     assert run["n_missing_frames"] == 0 and run["n_missing_packets"] == 0, run.output
     assert run["n_failures"] == 0 and run["n_completed_buffers"] > 0, run.output
     # the device sent every frame the model read out (none dropped behind a slow sender)
@@ -222,7 +229,12 @@ def test_camera_test_software_trigger(twin):
     by the model, not a lost frame.)"""
     w, h = twin.target.roi(512, 64)
     run = aravis.camera_test(
-        duration=4, width=w, height=h, software_trigger=100, features="ExposureTime=1000"
+        duration=4,
+        width=w,
+        height=h,
+        software_trigger=100,
+        features="ExposureTime=1000",
+        extra=PATIENT,
     )
     assert run["n_missing_frames"] == 0 and run["n_missing_packets"] == 0, run.output
     assert run["n_failures"] == 0 and run["n_completed_buffers"] >= 200, run.output
