@@ -4,6 +4,7 @@ and the same per-seed results through a real Dask cluster as through the local p
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import xml.etree.ElementTree as ET
 
@@ -154,3 +155,32 @@ def test_dask_cluster_gives_the_local_pool_results(tmp_path) -> None:
     engines = json.loads((tmp_path / "dask" / "seeds.json").read_text())
     workers = {r["worker"] for r in engines["results"]}
     assert engines["engine"] == status["address"] and len(workers) >= 1
+
+
+def _repro(simulator: str, tmp_path) -> None:
+    """A failing seed's reproduce command runs that seed alone and writes its waves."""
+    from sim.farm import SeedResult, repro_command
+
+    r = SeedResult(5, simulator, 700, False, "x")
+    cmd = shlex.split(repro_command(r, str(CAMERA_YAML), 700))
+    assert cmd[:2] == ["camtwin", "regress"] and "--waves" in cmd
+    build = tmp_path / "build"
+    assert main([*cmd[1:], "--build-dir", str(build), "-o", str(tmp_path / "out")]) == 0
+    data = json.loads((tmp_path / "out" / "seeds.json").read_text())
+    assert [(x["seed"], x["simulator"], x["passed"]) for x in data["results"]] == [
+        (5, simulator, True)
+    ]
+    vcd = build / "sim" / "seeds" / f"{simulator}-seed-5.vcd"
+    text = vcd.read_text()
+    assert "$enddefinitions" in text and "frame_start" in text
+
+
+@pytest.mark.sim
+def test_reproduce_command_with_waves_icarus(tmp_path) -> None:
+    _repro("icarus", tmp_path)
+
+
+@pytest.mark.sim
+@pytest.mark.soak
+def test_reproduce_command_with_waves_verilator(tmp_path) -> None:
+    _repro("verilator", tmp_path)
