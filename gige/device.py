@@ -166,6 +166,8 @@ class Device:
         self._c0 = 0
         self._ts_offset = 0
         self.frames_out = 0
+        self.failure: Exception | None = None
+        """Set when the backend raised while the device advanced it: model time stopped."""
         self.frames_unsent = 0
         self.errors = 0
 
@@ -244,6 +246,12 @@ class Device:
         return self.now() - self._ts_offset
 
     def _run_clock(self) -> None:
+        try:
+            self._clock_loop()
+        except Exception as exc:  # the backend failed (a simulator died...): report, stop
+            self.failure = exc
+
+    def _clock_loop(self) -> None:
         rate = self.clock_hz * self.speed
         while not self._stop.is_set():
             with self.lock:

@@ -185,6 +185,9 @@ class GvspStreamer:
         self.dropped = 0
         self.resent = 0
         self.send_errors = 0
+        self.failures = 0
+        """Frames that could not be sent at all (their pixels failed); see last_failure."""
+        self.last_failure: Exception | None = None
         self._link_free = 0.0
         self.batched = _mmsg.AVAILABLE
         """Send many packets per system call (``sendmmsg``); else one per call."""
@@ -244,6 +247,9 @@ class GvspStreamer:
                 frame, target = item
                 try:
                     self._send_block(frame, target)
+                except Exception as exc:  # e.g. a frame whose pixels could not be made
+                    self.failures += 1
+                    self.last_failure = exc
                 finally:
                     with self._cond:
                         self._busy = False

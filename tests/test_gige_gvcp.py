@@ -362,3 +362,31 @@ def test_fuzzed_reads_get_an_ack_or_silence(device, key, flags, command, length,
         assert c.read(0x0934)  # still serving
     finally:
         c.close()
+
+
+class _DyingBackend(FirmwareBackend):
+    """A backend whose simulator dies on demand."""
+
+    dead = False
+
+    def advance(self, until_cycle):
+        if self.dead:
+            raise RuntimeError("the simulator exited")
+        return super().advance(until_cycle)
+
+
+def test_a_failing_backend_is_reported_and_answered_with_error(module_netns, camera_map):
+    backend = _DyingBackend(camera_map)
+    with Device(camera_map, backend, port=0) as dev:
+        c = Client(port=dev.port)
+        try:
+            assert c.readreg(0x0934)[0] == 0
+            backend.dead = True
+            deadline = time.monotonic() + 5
+            while dev.failure is None:
+                assert time.monotonic() < deadline, "the failure was never recorded"
+                time.sleep(0.01)
+            assert str(dev.failure) == "the simulator exited"
+            assert c.readreg(0x0934)[0] == 0x8FFF  # answered, with ERROR
+        finally:
+            c.close()

@@ -223,3 +223,30 @@ inputs:
     assert [b.timestamp // period for b in blocks] == [
         blocks[0].timestamp // period + k for k in range(3)
     ]
+
+
+class _BadFrame:
+    """A frame whose pixels cannot be made."""
+
+    frame_id, timestamp, pixel_format = 1, 0, 0x01080001
+    width, height, offset_x, offset_y = 100, 10, 0, 0
+
+    @property
+    def data(self) -> bytes:
+        raise ValueError("no pixels")
+
+
+def test_a_frame_that_fails_is_counted_and_the_next_one_sent(module_netns):
+    rx = StreamReceiver()
+    s = GvspStreamer("127.0.0.1")
+    s.start()
+    try:
+        target = StreamTarget("127.0.0.1", rx.port, 576, None)
+        s.submit(_BadFrame(), target)
+        s.submit(_Frame(2, 5, b"\7" * 1000), target)
+        blk = rx.block()
+    finally:
+        s.stop()
+        rx.close()
+    assert (blk.timestamp, blk.payload) == (5, b"\7" * 1000)
+    assert s.failures == 1 and str(s.last_failure) == "no pixels"

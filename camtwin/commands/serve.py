@@ -155,6 +155,12 @@ def run(args: argparse.Namespace) -> int:
         for s, h in old.items():
             signal.signal(s, h)
         _close(backend)
+    if dev.failure is not None:
+        print(
+            f"camtwin serve: error: the {args.backend} backend failed: {dev.failure}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -212,7 +218,7 @@ def _serve(dev, stop: threading.Event, note: str | None = None) -> None:
     tty = out.isatty()
     prev = 0
     t_prev = time.monotonic()
-    while not stop.wait(STATUS_INTERVAL_S):
+    while not stop.wait(STATUS_INTERVAL_S) and dev.failure is None:
         now = time.monotonic()
         line, prev = _status(dev, prev, now - t_prev)
         t_prev = now
