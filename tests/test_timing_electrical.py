@@ -58,3 +58,20 @@ def test_a_model_off_the_manual_fails_its_requirement(
     result = evaluate(camera_map, spec.requirements[0])
     assert result.measurement.value == pytest.approx(60.0)
     assert not result.passed and result.margin == pytest.approx(-9.95)
+
+
+def test_documented_example_passes(camera_map: RegisterMap) -> None:
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "timing.md"
+    text = doc.read_text(encoding="utf-8")
+    m = re.search(r"```yaml\n(spec: io-limits\n.*?)```", text, re.S)
+    assert m is not None
+    spec = loads_spec(m.group(1), camera_map, str(doc))
+    results = [evaluate(camera_map, r) for r in spec.requirements]
+    assert [r.requirement.name for r in results if r.passed] == [
+        "line2-output-sink",
+        "legacy-line1-breakdown",
+        "line0-pullup-24v",
+    ]
