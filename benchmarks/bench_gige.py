@@ -19,7 +19,17 @@ frame is popped) minus the modelled latency (the twin's exposure + readout + tra
 link limit; the fake camera models none). The twin's figures are reported as ratios to the
 fake camera's.
 
-Run: ``.venv/bin/python benchmarks/bench_gige.py [--seconds 5] [--triggers 20]``.
+Then the RTL backend (``camtwin serve --backend verilator``) against the firmware-model backend,
+both serving the slow-clock camera (1 MHz, 64 x 8) in this process, one after the other:
+arv-camera-test streaming 1000 frames/s for ``--seconds``, then READREG round trips of a
+register behind the backend's bus. For each backend: the device cycles it simulated per second
+of the time it spent in ``advance`` (the RTL's speed while serving, Python's share included;
+the event-driven model's cost per cycle), the device cycles per wall second (1e6: real time),
+and the round trip; the RTL's figures as ratios to the model's. For the RTL also the runner's
+own speed between accesses (cycles per second of its simulation loop).
+
+Run: ``.venv/bin/python benchmarks/bench_gige.py [--seconds 5] [--triggers 20]
+[--part all|stream|rtl] [--rtl verilator|icarus]``.
 Prints a table, then the JSON, which is also written to build/bench/gige.json. The figures
 depend on the machine's load (both devices and the client share its cores): compare ratios.
 """
@@ -39,9 +49,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from regmap import load  # noqa: E402
+from sim.runner import apply_overrides, slow_overrides  # noqa: E402
 from tests import netns  # noqa: E402
 from tests.clients import aravis  # noqa: E402
 from tests.clients.gvcp import GvcpClient, wait_until_answering  # noqa: E402
+from tests.clients.twin import make_backend  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 1024
 FAKE_REQUESTED_HZ = 1000.0
@@ -181,17 +193,154 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
+class TimedBackend:
+    """A backend whose ``advance`` calls are timed: cycles simulated, seconds spent."""
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+        self.cycles = 0
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str):
+        return getattr(self.backend, name)
+
+    @property
+    def clock_hz(self) -> int:
+        return self.backend.clock_hz
+
+    @property
+    def cycle(self) -> int:
+        return self.backend.cycle
+
+    def advance(self, until_cycle: int):
+        c0 = self.backend.cycle
+        t0 = time.perf_counter()
+        out = self.backend.advance(until_cycle)
+        self.seconds += time.perf_counter() - t0
+        self.cycles += self.backend.cycle - c0
+        return out
+
+
+def serve_backend(rmap, name: str, seconds: float, roundtrips: int) -> dict:
+    """Serve ``rmap`` over backend ``name`` in this process; stream, then time READREGs."""
+    from gige.device import Device
+
+    backend = TimedBackend(make_backend(rmap, name))
+    w, h = rmap.constant("SensorWidth"), rmap.constant("SensorHeight")
+    try:
+        with Device(rmap, backend, serial="BENCH02"):
+            wait_until_answering()
+            c0, t0 = backend.cycle, time.monotonic()
+            run = aravis.camera_test(
+                duration=seconds, width=w, height=h, features="TriggerMode=Off ExposureTime=1000"
+            )
+            aravis.arv_tool("control", "AcquisitionStop")
+            wall = time.monotonic() - t0
+            cycles = backend.cycle - c0
+            rt = round_trip_us(rmap.feature("Width")[0].address, roundtrips)
+    finally:
+        close = getattr(backend.backend, "close", None)
+        if close is not None:
+            close()
+    return {
+        "backend": name,
+        "frames_per_s": round(steady(run.frames_per_s), 2),
+        "completed_buffers": run.counters.get("n_completed_buffers"),
+        "missing_frames": run.counters.get("n_missing_frames"),
+        "simulated_cycles_per_s": round(backend.cycles / backend.seconds)
+        if backend.seconds
+        else None,
+        "device_cycles_per_wall_s": round(cycles / wall),
+        "runner_cycles_per_s": round(backend.speed()["cycles"] / backend.speed()["seconds"])
+        if hasattr(backend.backend, "speed")
+        else None,
+        "readreg_bus": rt,
+    }
+
+
+def rtl_report(seconds: float, roundtrips: int, simulator: str) -> dict:
+    """The RTL backend against the model backend, both on the slow-clock camera."""
+    rmap = apply_overrides(load(ROOT / "regmap" / "camera.yaml"), slow_overrides())
+    model = serve_backend(rmap, "model", seconds, roundtrips)
+    rtl = serve_backend(rmap, simulator, seconds, roundtrips)
+    added_ms = (rtl["readreg_bus"]["median_us"] - model["readreg_bus"]["median_us"]) / 1e3
+    return {
+        "map": f"slow-clock camera, {rmap.clock_hz / 1e6:g} MHz",
+        "model": model,
+        "rtl": rtl,
+        "ratios_rtl_to_model": {
+            "simulated_cycles_per_s": ratio(
+                rtl["simulated_cycles_per_s"] or 0, model["simulated_cycles_per_s"] or 0
+            ),
+            "readreg_round_trip": ratio(
+                rtl["readreg_bus"]["median_us"], model["readreg_bus"]["median_us"]
+            ),
+        },
+        "targets": {
+            "rtl_at_least_1M_cycles_per_s": (rtl["runner_cycles_per_s"] or 0) >= 1e6,
+            "rtl_adds_under_50_ms_per_round_trip": added_ms < 50,
+        },
+    }
+
+
+def rtl_table(r: dict) -> None:
+    m, t, q = r["model"], r["rtl"], r["ratios_rtl_to_model"]
+    print(f"RTL backend ({t['backend']}) against the model backend, {r['map']}, same run")
+    print(f"{'measure':<36}{'model':>12}{'RTL':>12}{'RTL/model':>11}")
+    rows = [
+        ("cycles simulated per s", m["simulated_cycles_per_s"], t["simulated_cycles_per_s"]),
+        ("device cycles per wall s", m["device_cycles_per_wall_s"], t["device_cycles_per_wall_s"]),
+        ("RTL runner cycles per s (its loop)", "-", t["runner_cycles_per_s"]),
+        ("READREG (bus) µs, median", m["readreg_bus"]["median_us"], t["readreg_bus"]["median_us"]),
+        ("READREG (bus) µs, p99", m["readreg_bus"]["p99_us"], t["readreg_bus"]["p99_us"]),
+        ("frames/s streamed (1000 asked)", m["frames_per_s"], t["frames_per_s"]),
+        ("missing frames", m["missing_frames"], t["missing_frames"]),
+    ]
+    for name, a, b in rows:
+        rat = ratio(b, a) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else ""
+        print(f"{name:<36}{a!s:>12}{b!s:>12}{rat!s:>11}")
+    del q
+    for k, v in r["targets"].items():
+        print(f"target {k}: {'met' if v else 'NOT met'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=5.0, help="streaming time per run")
     p.add_argument("--triggers", type=int, default=20, help="software triggers per device")
     p.add_argument("--roundtrips", type=int, default=2000, help="READREGs per register")
     p.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "gige.json")
+    p.add_argument(
+        "--part",
+        choices=("all", "stream", "rtl"),
+        default="all",
+        help="stream: the twin against the fake camera; rtl: the RTL backend against the model",
+    )
+    p.add_argument("--rtl", choices=("verilator", "icarus"), default="verilator")
     args = p.parse_args(argv)
     netns.enter_loopback_namespace()  # everything below sees only lo
     rmap = load(ROOT / "regmap" / "camera.yaml")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
+    report: dict = {"load_average": [round(x, 2) for x in load_before]}
+    if args.part != "rtl":
+        report.update(stream_report(args, rmap))
+    if args.part != "stream":
+        report["rtl"] = rtl_report(args.seconds, args.roundtrips, args.rtl)
+    args.json.write_text(json.dumps(report, indent=2))
+    if args.part != "rtl":
+        table(report)
+        print()
+    if args.part != "stream":
+        rtl_table(report["rtl"])
+        print()
+    print(json.dumps(report, indent=2))
+    print(f"JSON: {args.json}")
+    return 0
+
+
+def stream_report(args: argparse.Namespace, rmap) -> dict:
+    """The twin (model backend, camera map) against Aravis' fake camera."""
 
     with aravis.FakeCamera():
         fake = {
@@ -235,9 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         if r["missing_frames"] == r["missing_packets"] == 0
         and r.get("frames_not_delivered", 0) <= 1
     ]
-    report = {
+    return {
         "frame": f"{WIDTH}x{HEIGHT} Mono8",
-        "load_average": [round(x, 2) for x in load_before],
         "fake": fake,
         "twin": twin,
         "ratios_twin_to_fake": {
@@ -258,12 +406,6 @@ def main(argv: list[str] | None = None) -> int:
             "twin_throughput_at_least_fake": best["gbit_per_s"] >= fs["gbit_per_s"],
         },
     }
-    args.json.write_text(json.dumps(report, indent=2))
-    table(report)
-    print()
-    print(json.dumps(report, indent=2))
-    print(f"JSON: {args.json}")
-    return 0
 
 
 def table(r: dict) -> None:

@@ -104,7 +104,8 @@ def test_console_sessions_print_what_the_document_shows(tmp_path):
                             start_new_session=True,
                         )
                     )
-                    wait_until_answering()
+                    # serving the RTL builds its simulator first (once per map and worker)
+                    wait_until_answering(timeout=600 if "--backend" in cmd else 10)
                     continue
                 r = subprocess.run(
                     cmd,
