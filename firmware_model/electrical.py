@@ -94,7 +94,7 @@ class OptoIOData:
     sink_min_ma: float
     sink_max_ma: float
     sink_absolute_max_ma: float
-    variants: dict[str, dict[str, float]]
+    variants: dict[str, tuple[str, dict[str, float]]]  # name -> (description, limits)
     variant: str = "standard"
     variant_description: str = ""
 
@@ -210,11 +210,11 @@ def _parse(doc: object) -> OptoIOData:
 _VARIANT_KEYS = ("safe_min_v", "safe_max_v", "absolute_max_v")
 
 
-def _variants(node: object) -> dict[str, dict[str, float]]:
-    """The ``line1_opto_input.variants`` mapping: name -> overridden voltage limits."""
+def _variants(node: object) -> dict[str, tuple[str, dict[str, float]]]:
+    """The ``line1_opto_input.variants`` mapping: name -> (description, voltage limits)."""
     if not isinstance(node, dict):
         raise ValueError("opto I/O data: line1_opto_input.variants must be a mapping")
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, tuple[str, dict[str, float]]] = {}
     for name, body in node.items():
         where = f"line1_opto_input.variants.{name}"
         if not isinstance(body, dict):
@@ -222,8 +222,8 @@ def _variants(node: object) -> dict[str, dict[str, float]]:
         unknown = set(body) - {*_VARIANT_KEYS, "description"}
         if unknown:
             raise ValueError(f"opto I/O data: {where} has unknown keys {sorted(unknown)}")
-        out[str(name)] = {k: _number(body[k], f"{where}.{k}") for k in _VARIANT_KEYS if k in body}
-        out[str(name)]["__description__"] = str(body.get("description", ""))  # type: ignore[assignment]
+        limits = {k: _number(body[k], f"{where}.{k}") for k in _VARIANT_KEYS if k in body}
+        out[str(name)] = (str(body.get("description", "")), limits)
     return out
 
 
@@ -236,9 +236,8 @@ def _with_variant(data: OptoIOData, variant: str) -> OptoIOData:
     if variant not in data.variants:
         names = ", ".join(["standard", *data.variants])
         raise ValueError(f"hardware variant must be one of {names}, not {variant!r}")
-    body = dict(data.variants[variant])
-    desc = str(body.pop("__description__", ""))
-    return dataclasses.replace(data, variant=variant, variant_description=desc, **body)
+    desc, limits = data.variants[variant]
+    return dataclasses.replace(data, variant=variant, variant_description=desc, **limits)
 
 
 def _check_line1(data: OptoIOData) -> None:

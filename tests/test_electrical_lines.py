@@ -286,3 +286,21 @@ def test_module_example_runs() -> None:
     import firmware_model.lines as mod
 
     assert doctest.testmod(mod).attempted == 3 and doctest.testmod(mod).failed == 0
+
+
+def test_bad_variant_data_is_a_clear_error(tmp_path) -> None:
+    from firmware_model.electrical import DEFAULT_DATA_PATH
+
+    text = DEFAULT_DATA_PATH.read_text(encoding="utf-8")
+    bad = tmp_path / "opto.yaml"
+    bad.write_text(text.replace("      safe_max_v: 18.0\n", "      safe_max_volts: 18.0\n"))
+    with pytest.raises(
+        ValueError,
+        match=r"^opto I/O data: line1_opto_input.variants.legacy-29mm has unknown keys "
+        r"\['safe_max_volts'\]$",
+    ):
+        load_opto_data(bad)
+    # A variant whose safe range ends above its maximum is refused.
+    bad.write_text(text.replace("      safe_max_v: 18.0\n", "      safe_max_v: 26.0\n"))
+    with pytest.raises(ValueError, match=r"^opto I/O data \(legacy-29mm\): Line1 levels must"):
+        load_opto_data(bad)
