@@ -19,6 +19,7 @@ EVENTS = (
     "trigger_lost:FrameStart",
     "trigger_lost:AcquisitionStart",
     "acquisition_done",
+    "readout_end",
 )
 STORAGE_ONLY = ("AnalogControl", "ImageFormatControl")
 """Categories whose registers only store values: one bin per register (written)."""
