@@ -58,11 +58,14 @@ GENAPI_RESERVED = frozenset(
         "Group",
     }
 )
-_NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_NCNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+"""GenApi node names as the XML generator writes them (a subset of XML NCNames)."""
+_VERSION = re.compile(r"\d{1,9}\.\d{1,9}(?:\.\d{1,9})?")
+_NON_NAME = re.compile(r"[^0-9A-Za-z_]")
 
 
 def check(rmap: RegisterMap, ctx: Context, builder: Builder) -> None:
-    for rule in (_names, _addresses, _fields, _features, _selectors):
+    for rule in (_names, _addresses, _fields, _features, _selectors, _generated):
         rule(rmap, ctx, builder)
 
 
@@ -71,7 +74,7 @@ def _genicam_name(ctx: Context, name: str, loc: SourceLoc, what: str) -> None:
         ctx.error(
             loc,
             f"{what} '{name}' is not a valid GenICam name (an XML NCName)",
-            allowed="a letter or '_' followed by letters, digits, '_', '.', '-'",
+            allowed="a letter followed by letters, digits and '_'",
         )
     elif name in GENAPI_RESERVED or name.lower().startswith("xml"):
         ctx.error(
@@ -167,7 +170,11 @@ def _addresses(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
                     f"'{reg.array.selector}'{did_you_mean(reg.array.selector, selectors)}",
                     allowed=", ".join(selectors) or "(no selectors defined)",
                 )
-            elif explicit is not None and explicit != len(sel.values):
+            elif (
+                explicit is not None
+                and explicit != len(sel.values)
+                and id(sel.values) not in b.partial_lists
+            ):
                 ctx.error(
                     b.array_locs[(reg.name, "count")],
                     f"count {explicit} of register {reg.name} differs from the "
@@ -273,7 +280,10 @@ def _field_values(
     rmap: RegisterMap, ctx: Context, reg: Register, f: Field, where: str, at, b: Builder
 ) -> None:
     clock = rmap.device.clock_hz
-    resolved = reg.array is None or reg.array.selector in {s.name for s in rmap.selectors}
+    known = {s.name: s for s in rmap.selectors}
+    resolved = reg.array is None or (
+        reg.array.selector in known and id(known[reg.array.selector].values) not in b.partial_lists
+    )
     if len(f.reset) > 1 and len(f.reset) != reg.count and resolved:
         ctx.error(
             at("reset"),
@@ -355,7 +365,7 @@ def _field_values(
                 f"(min {_raw_min(f)}, inc {f.inc})",
                 allowed=f"a value on that grid, such as {_grid_below(f, value)}",
             )
-        elif f.enum and f.enum_name(value) is None:
+        elif f.enum and f.enum_name(value) is None and id(f.enum) not in b.partial_lists:
             ctx.error(
                 at("reset"),
                 f"reset value {value} of {where} is not one of its enum values",
@@ -472,10 +482,11 @@ def _selectors(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
     known = rmap.features
     for sel in rmap.selectors:
         locs = b.selects_locs.get(sel.name, {})
-        if not sel.values:
+        partial = id(sel.values) in b.partial_lists  # an entry has its own diagnostic
+        if not sel.values and not partial:
             ctx.error(sel.loc, f"selector {sel.name} has no values", allowed="one or more values")
         for i, v in enumerate(sel.values):
-            if v.value != i:
+            if v.value != i and not partial:
                 ctx.error(
                     v.loc,
                     f"value {v.value} of {sel.name} entry '{v.name}' is not its "
@@ -512,3 +523,109 @@ def _selectors(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
                 "does not list it in 'selects'",
                 allowed=f"add {name} to {sel.name}.selects",
             )
+
+
+def _generated(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
+    """What the generators make of the map builds: device identity, category tree, C macros,
+    GenApi nodes and register-bank ports are valid and unique, each clash named from both
+    sides."""
+    from .bankports import bank_ports
+    from .generators.genicam_gev import STANDARD_FEATURES
+    from .generators.names import genapi_nodes, header_macros
+
+    dev = rmap.device
+    top = SourceLoc(rmap.source, 1, 1)
+    if not _VERSION.fullmatch(dev.version.strip()):
+        ctx.error(
+            b.device_locs.get("version", top),
+            f"device version '{dev.version}' is not 'major.minor[.subminor]'",
+            allowed="decimal numbers such as 1.0 or 2.1.3 (GenICam Major/Minor/SubMinorVersion)",
+        )
+    for key in ("vendor", "model"):
+        text = _NON_NAME.sub("_", getattr(dev, key))
+        if not re.match(r"[A-Za-z]", text):
+            ctx.error(
+                b.device_locs.get(key, top),
+                f"device {key} '{getattr(dev, key)}' must start with a letter (it names the "
+                f"GenICam XML's {key.capitalize()}Name)",
+                allowed="a text starting with a letter",
+            )
+    if dev.name.startswith("_"):
+        ctx.error(
+            b.device_locs.get("name", top),
+            f"device name '{dev.name}' starts with '_': its C macros ({rmap.c_prefix}_...) would "
+            "be identifiers C reserves",
+            allowed="a name starting with a letter",
+        )
+    # Category cycles: following parents from any category must end at the root.
+    parents = {c.name: c.parent for c in rmap.categories}
+    reported: set[str] = set()
+    for cat in rmap.categories:
+        chain = [cat.name]
+        while parents.get(chain[-1]) in parents and parents[chain[-1]] not in chain:
+            chain.append(parents[chain[-1]])
+        nxt = parents.get(chain[-1])
+        if nxt in chain and not reported & set(chain):
+            cycle = chain[chain.index(nxt) :]
+            reported |= set(cycle)
+            ctx.error(
+                cat.loc if cat.name in cycle else rmap.categories[0].loc,
+                "category cycle: " + " -> ".join([*cycle, nxt]),
+                allowed="a tree: parents that lead to a top-level category",
+            )
+    # Write-only fields with a feature: GenApi read-modify-writes the register.
+    for reg in rmap.registers:
+        for f in reg.fields:
+            shared = [o.name for o in reg.fields if o is not f and o.access.writable]
+            if f.access is Access.WO and f.feature is not None and shared:
+                ctx.error(
+                    f.loc,
+                    f"write-only field {reg.name}.{f.name} has a feature and shares its register "
+                    f"with writable field(s) {', '.join(shared)}: GenApi cannot read it back, so "
+                    "a write of those would overwrite it",
+                    allowed="a register of its own for the write-only field",
+                )
+    _unique(ctx, header_macros(rmap), "C macro", top)
+    standard = {s.name: "a standard GigE Vision feature" for s in STANDARD_FEATURES}
+    standard |= {f"{s.name}_Reg": "a standard GigE Vision register node" for s in STANDARD_FEATURES}
+    declared = ("category ", "selector ", "feature ")
+    nodes = []
+    for name, what, loc in genapi_nodes(rmap):
+        if name in standard and what.startswith(declared):  # (helper nodes follow their feature)
+            ctx.error(
+                loc or top,
+                f"GenApi node '{name}' of {what} is {standard[name]} the XML generator emits "
+                "over the bootstrap registers",
+                allowed="another name",
+            )
+        nodes.append((name, what, loc))
+    # Clashes between two names of the map are reported by _names; here those involving a node
+    # the generator makes.
+    both_declared = lambda a, b: a.startswith(declared) and b.startswith(declared)  # noqa: E731
+    _unique(ctx, nodes, "GenApi node name", top, skip=both_declared)
+    locs = {r.name: r.loc for r in rmap.registers}
+    ports = [
+        (p.name, f"register {p.register} ({p.description})", locs.get(p.register))
+        for p in bank_ports(rmap)
+    ]
+    _unique(ctx, ports, "register-bank port", top)
+
+
+def _unique(ctx: Context, names, kind: str, top: SourceLoc, skip=None) -> None:
+    """One error per pair of sources giving the same identifier."""
+    seen: dict[str, tuple[str, SourceLoc | None]] = {}
+    pairs: set[tuple[str, str]] = set()
+    for name, what, loc in names:
+        if name not in seen:
+            seen[name] = (what, loc)
+            continue
+        other, other_loc = seen[name]
+        if other == what or (other, what) in pairs or (skip and skip(other, what)):
+            continue
+        pairs.add((other, what))
+        ctx.error(
+            loc or other_loc or top,
+            f"{kind} {name} of {what} is also the {kind} of {other}"
+            + (f" (defined at {other_loc})" if other_loc else ""),
+            allowed="names that stay distinct in the generated outputs (rename one)",
+        )

@@ -86,6 +86,9 @@ class Builder:
         self.register_locs: dict[tuple[str, str], SourceLoc] = {}
         self.selector_sizes: dict[str, int] = {}
         self.explicit_counts: dict[str, int] = {}
+        self.device_locs: dict[str, SourceLoc] = {}
+        self.partial_lists: set[int] = set()
+        """ids of enum and selector value lists missing an unreadable entry (diagnosed)."""
         self.unreadable: set[tuple[str, str, str]] = set()
         """(register, field, key) of values present but unreadable (already diagnosed)."""
 
@@ -137,6 +140,9 @@ class Builder:
             )
         except Invalid:
             return None
+        for key in ("name", "vendor", "model", "version"):
+            if key in k:
+                self.device_locs[key] = self.ctx.loc(k[key][1])
         name = r.optional(k, "name", self.identifier, "device name", r"[A-Za-z_][A-Za-z0-9_]*")
         vendor = r.optional(k, "vendor", r.string, "device vendor", default="")
         model = r.optional(k, "model", r.string, "device model", default="")
@@ -242,7 +248,11 @@ class Builder:
         )
 
     def _enum_list(self, node: Node, what: str) -> tuple[EnumValue, ...]:
-        return tuple(each(self.r.sequence(node, what), self.enum_value, what.rstrip("s")))
+        nodes = self.r.sequence(node, what)
+        values = tuple(each(nodes, self.enum_value, what.rstrip("s")))
+        if len(values) < len(nodes):  # an entry has its own diagnostic: no cascade from it
+            self.partial_lists.add(id(values))
+        return values
 
     def selector(self, node: Node) -> Selector:
         r = self.r

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 import jinja2
 
 from ._escape import c_comment, md_text
-
-_NON_IDENT = re.compile(r"[^0-9A-Za-z]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-def c_ident(*parts: str) -> str:
-    """Upper-case C identifier from name parts, CamelCase split into words.
-
-    ``c_ident("camera", "TriggerSelector") == "CAMERA_TRIGGER_SELECTOR"``
-    """
-    words = (_NON_IDENT.sub("_", _CAMEL.sub("_", p)).strip("_") for p in parts if p)
-    return "_".join(words).upper()
+from .names import c_ident
 
 
 def hex32(value: int) -> str:

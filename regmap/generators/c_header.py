@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
-from ..model import Field, RegisterMap
+from ..model import RegisterMap
 from ._render import render
+from .names import unit_suffix
 
 # scale kind -> (to-raw expression, from-raw expression) over the field's unit. The operations
 # are those of ``Scale.to_raw``/``from_raw`` in the same order, in double precision, and every
@@ -22,13 +21,6 @@ _CONVERSIONS = {
     ),
     "fixed": ("{round}((double)(x) * {one}.0)", "((double)(x) / {one}.0)"),
 }
-
-
-def unit_suffix(f: Field) -> str:
-    """The ``<UNIT>`` of a field's ``_FROM_<UNIT>``/``_TO_<UNIT>`` macros: its unit as a C
-    identifier (``us`` and ``µs`` give ``US``, ``kHz`` gives ``KHZ``), ``REAL`` without one."""
-    text = f.unit.replace("µ", "u")
-    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").upper() or "REAL"
 
 
 def round_function(prefix: str) -> str:
@@ -53,7 +45,7 @@ def generate_c_header(rmap: RegisterMap) -> str:
                     "round": rounding,
                 }
                 conversions[(reg.name, f.name)] = (
-                    unit_suffix(f),
+                    unit_suffix(f.unit),
                     to_raw.format(**fmt),
                     from_raw.format(**fmt),
                 )
