@@ -184,3 +184,17 @@ def test_reproduce_command_with_waves_icarus(tmp_path) -> None:
 @pytest.mark.soak
 def test_reproduce_command_with_waves_verilator(tmp_path) -> None:
     _repro("verilator", tmp_path)
+
+
+@pytest.mark.sim
+def test_seeds_run_on_both_paths(tmp_path, capsys) -> None:
+    """With the cocotb flow, the first seeds of the run also run on the cocotb path (the same
+    scenarios), and the JUnit file holds the cocotb suite and the seeds' suite."""
+    args = ["regress", str(CAMERA_YAML), "--sim", "icarus", "--seeds", "1-3"]
+    args += ["--tests", "random_regression", "--random-cycles", "1500", "-o", str(tmp_path)]
+    assert main(args) == 0, capsys.readouterr().out
+    log = (tmp_path / "icarus.log").read_text()
+    assert "random-dense-1:" in log and "random-2:" in log and "random-dense-3:" not in log
+    root = ET.parse(tmp_path / "results.xml").getroot()
+    suites = {s.get("name"): len(s.findall("testcase")) for s in root.findall("testsuite")}
+    assert suites == {"camtwin.icarus": 1, "camtwin.icarus.seeds": 3}, suites
