@@ -268,13 +268,20 @@ class Device:
 
     # -- backend access -------------------------------------------------------------------
     @contextlib.contextmanager
-    def bus_access(self, on_pending: Callable[[], None] | None = None) -> Iterator[_Access]:
+    def bus_access(
+        self, on_pending: Callable[[], None] | None = None, *, backend: bool = True
+    ) -> Iterator[_Access]:
         """Hold the backend, advanced to now, for one GVCP command.
 
         ``on_pending`` is called once if the backend is not ready for the access within
         :data:`~gige.gvcp.PENDING_AFTER_S` (busy elsewhere, or slow to catch up with the
-        clock): the command then gets a PENDING_ACK first.
+        clock): the command then gets a PENDING_ACK first. With ``backend=False`` (a command
+        that touches only bootstrap registers and the XML, :meth:`uses_backend`) the backend is
+        neither held nor advanced.
         """
+        if not backend:
+            yield _Access(self)
+            return
         t0 = time.perf_counter()
         pending = False
         if not self.lock.acquire(timeout=PENDING_AFTER_S):
@@ -292,6 +299,14 @@ class Device:
             self.lock.release()
             self._wake.set()
         self._deliver(frames)
+
+    def uses_backend(self, addr: int, count: int = 4) -> bool:
+        """Whether an access to ``count`` bytes at ``addr`` reaches the backend's registers
+        (manufacturer space, outside the XML)."""
+        x = self.xml
+        if x.address <= addr and addr + count <= x.address + x.window:
+            return False
+        return addr + count > self.rmap.device.base_address
 
     def set_line(
         self, line: int, level: int, delay_s: float = 0.0, *, at_timestamp: int | None = None

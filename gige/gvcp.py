@@ -285,7 +285,11 @@ class GvcpServer:
             return ACCESS_DENIED, b""
         addrs = struct.unpack(f">{n}I", payload)
         out: list[int] = []
-        with self.device.bus_access(lambda: self._pending(READREG, req_id, peer)) as bus:
+        dev = self.device
+        with dev.bus_access(
+            lambda: self._pending(READREG, req_id, peer),
+            backend=any(dev.uses_backend(a) for a in addrs),
+        ) as bus:
             for a in addrs:
                 status, value = bus.read_word(a, peer)
                 if status != SUCCESS:
@@ -299,7 +303,11 @@ class GvcpServer:
             return INVALID_PARAMETER, struct.pack(">HH", 0, 0)
         words = struct.unpack(f">{2 * n}I", payload)
         done = 0
-        with self.device.bus_access(lambda: self._pending(WRITEREG, req_id, peer)) as bus:
+        dev = self.device
+        with dev.bus_access(
+            lambda: self._pending(WRITEREG, req_id, peer),
+            backend=any(dev.uses_backend(words[2 * i]) for i in range(n)),
+        ) as bus:
             for i in range(n):
                 addr, value = words[2 * i], words[2 * i + 1]
                 status = self._write_word(bus, addr, value, peer)
@@ -337,7 +345,10 @@ class GvcpServer:
             return BAD_ALIGNMENT, b""
         if not self._may_read(peer):
             return ACCESS_DENIED, b""
-        with self.device.bus_access(lambda: self._pending(READMEM, req_id, peer)) as bus:
+        with self.device.bus_access(
+            lambda: self._pending(READMEM, req_id, peer),
+            backend=self.device.uses_backend(addr, count),
+        ) as bus:
             status, data = bus.read_memory(addr, count, peer)
         if status != SUCCESS:
             return status, b""
@@ -354,7 +365,10 @@ class GvcpServer:
             return BAD_ALIGNMENT, struct.pack(">HH", 0, 0)
         if not self._may_write(peer) and not (addr == bs.CCP and len(data) == 4):
             return ACCESS_DENIED, struct.pack(">HH", 0, 0)
-        with self.device.bus_access(lambda: self._pending(WRITEMEM, req_id, peer)) as bus:
+        with self.device.bus_access(
+            lambda: self._pending(WRITEMEM, req_id, peer),
+            backend=self.device.uses_backend(addr, len(data)),
+        ) as bus:
             if addr == bs.CCP and len(data) == 4:
                 status = self._write_ccp(struct.unpack(">I", data)[0], peer)
                 done = 4 if status == SUCCESS else 0
