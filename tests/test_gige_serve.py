@@ -136,7 +136,9 @@ def _readreg(port: int, addr: int) -> tuple[int, int]:
     s.settimeout(5)
     try:
         s.sendto(struct.pack(">BBHHHI", 0x42, 0x01, 0x0080, 4, 7, addr), ("127.0.0.1", port))
-        status, _ack, _len, _req, value = struct.unpack(">HHHHI", s.recv(2048)[:12])
+        ack = 0x0089
+        while ack == 0x0089:  # PENDING_ACK: a slow backend (the RTL) answers later
+            status, ack, _len, _req, value = struct.unpack(">HHHHI", s.recv(2048)[:12])
     finally:
         s.close()
     return status, value
