@@ -44,12 +44,14 @@ def test_sim_regress_cli_map_the_gateware_cannot_implement(capsys) -> None:
     minimal = CAMERA_YAML.parent.parent / "tests" / "data" / "regmap" / "minimal.yaml"
     assert main(["regress", str(minimal)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    # Refused when the map is loaded, before any build, with the location.
+    # Refused when the map is loaded, before any build: everything of the camera it lacks,
+    # located, then the verdict.
     assert err[0] == (
-        f"{minimal}:1:1: error: the firmware model needs the constant TriggerFifoDepth, "
-        "which the map does not define"
+        f"{minimal}:17:11: error: camtwin regress needs the camera: the map lacks the camera "
+        "register ACQ_CTRL (0x10000); did you mean 'CTRL'?"
     )
-    assert err[-1] == "2 errors found"
+    assert err[-2] == "50 errors found"
+    assert err[-1].startswith("camtwin regress: error: regress is camera-specific")
 
 
 def test_sim_regress_cli_output_is_a_file(tmp_path, capsys) -> None:
