@@ -256,6 +256,18 @@ class RtlProcess:
                 self.cycle = int(parts[-1])
                 return parts
 
+    @property
+    def limits_wall_time(self) -> bool:
+        """Whether ``run`` itself stops after ``max_s`` (Verilator; the Icarus testbench has no
+        wall clock: its callers bound the cycles instead, see :meth:`rate`)."""
+        return self.simulator == "verilator"
+
+    def rate(self) -> float:
+        """Cycles per second simulated so far (a first guess before any)."""
+        if self.seconds > 0.01 and self.cycles_run:
+            return self.cycles_run / self.seconds
+        return 20_000.0
+
     def pin(self, line: int, cycle: int, level: int) -> None:
         """Schedule input ``line`` (1, 2) to ``level`` from ``cycle`` (in cycle order per line)."""
         self._send(f"p {line} {cycle} {level}\n")
@@ -570,7 +582,10 @@ class RtlBackend:
             left = deadline - time.perf_counter()
             if left <= 0:
                 break
-            self._edges(self.rtl.run(target + self.base, left))
+            end = target + self.base
+            if not self.rtl.limits_wall_time:  # Icarus: as many cycles as fit in the time
+                end = min(end, self.rtl.cycle + max(64, int(self.rtl.rate() * left)))
+            self._edges(self.rtl.run(end, left))
         return self._ready()
 
     def _ready(self) -> list[RtlFrame]:

@@ -163,3 +163,24 @@ def test_serve_the_rtl_on_verilator(slow_camera_map):
     lines = out.splitlines()
     assert lines[3] == "rtl     verilator, the slow-clock variant of the map (1 MHz)"
     assert lines[-1] == "stopped"
+
+
+@pytest.mark.sim
+@pytest.mark.soak
+def test_serve_the_rtl_at_the_maps_own_clock(camera_map):
+    """``--rtl-clock map``: the RTL of the map itself (125 MHz, the full sensor), with the line
+    saying that it runs slower than real time."""
+    p = _serve("--backend", "verilator", "--rtl-clock", "map", "--port", "3960")
+    try:
+        _discover(3960, timeout=900)  # the first use builds the RTL
+        addr = camera_map.feature("SensorWidth")[0].address
+        assert _readreg(3960, addr) == (0, camera_map.constant("SensorWidth"))
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode == 0, err
+    note = out.splitlines()[3]
+    assert note.startswith("rtl     verilator at the map's 125 MHz: slower than real time"), note

@@ -89,6 +89,15 @@ class Target:
             min(height, self.rmap.constant("SensorHeight")),
         )
 
+    def real_time(self) -> Target:
+        """This target at speed 1 for clients with wall-clock timeouts of their own (arv-test):
+        a slowed-down device is served instead with a clock slow enough for its simulator
+        (half of ``clock_hz * speed``)."""
+        if self.speed >= 1:
+            return self
+        clock = round(self.rmap.clock_hz * self.speed / 2)
+        return Target(self.backend, self.rmap.with_device(clock_hz=clock), 1.0)
+
     def serve(self, **kwargs) -> Any:
         """:func:`serve` with this target's backend, map and speed."""
         return serve(self.rmap, backend=self.backend, speed=self.speed, **kwargs)
