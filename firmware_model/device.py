@@ -8,8 +8,8 @@ repeating) and the pin levels that callers drive live with :meth:`set_line`.
 
 A frame leaves when the model says it is read out (its ``readout_end`` event, cycle
 ``t0 + E + R(H)`` of a frame started in ``t0``, docs/semantics.md) with the image settings
-latched at its start; its pixels (:mod:`firmware_model.render`) are rendered when the stream
-sender reads them, and its timestamp is ``t0``.
+latched at its start; its pixels (:mod:`firmware_model.render`) are rendered when first read
+(outside :meth:`advance`), and its timestamp is ``t0``.
 
 It implements ``gige.backend.Backend`` structurally (this package never imports ``gige``).
 """
@@ -42,9 +42,9 @@ _INF = float("inf")
 class DeviceFrame:
     """A frame as it leaves the camera (``gige.backend.ImageBlock``).
 
-    Its pixels are rendered when :attr:`data` is first read (by the stream sender, outside the
-    device's lock, and never for a frame the sender drops), with the settings latched at its
-    frame start.
+    Its pixels are rendered when :attr:`data` is first read (by the device as it hands the
+    frame to its sender, outside the lock that serialises the backend's calls, and never for a
+    frame whose stream channel is closed), with the settings latched at its frame start.
     """
 
     frame_id: int

@@ -20,6 +20,7 @@ import socket
 import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
 from regmap import RegisterMap
@@ -166,6 +167,7 @@ class Device:
         self._c0 = 0
         self._ts_offset = 0
         self.frames_out = 0
+        self._handoff: deque[ImageBlock] = deque()
         self.failure: Exception | None = None
         """Set when the backend raised while the device advanced it: model time stopped."""
         self.frames_unsent = 0
@@ -258,6 +260,11 @@ class Device:
                 now = self.now()
                 frames = self.backend.advance(now)
                 nxt = self.backend.next_event()
+            if self._handoff:  # frames a GVCP command's advance produced come first
+                early = []
+                while self._handoff:
+                    early.append(self._handoff.popleft())
+                frames = early + list(frames)
             self._deliver(frames)
             if nxt is None:
                 wait = _WAIT_MAX_S
@@ -297,8 +304,9 @@ class Device:
             yield _Access(self)
         finally:
             self.lock.release()
-            self._wake.set()
-        self._deliver(frames)
+        if frames:  # the clock thread sends them (making their pixels takes a while)
+            self._handoff.extend(frames)
+        self._wake.set()
 
     def uses_backend(self, addr: int, count: int = 4) -> bool:
         """Whether an access to ``count`` bytes at ``addr`` reaches the backend's registers
@@ -388,6 +396,11 @@ class Device:
             timestamp_offset=self._ts_offset,
         )
         for f in frames:
+            # the pixels are made here, in the thread that advanced the model, so that the
+            # sender only sends (a backend may make them when data is first read); a frame
+            # whose pixels fail is the sender's to count
+            with contextlib.suppress(Exception):
+                _ = f.data
             self.stream.submit(f, target)
             self.frames_out += 1
 
