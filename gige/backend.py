@@ -2,7 +2,8 @@
 
 :mod:`gige` speaks GVCP and GVSP; everything the camera *does* comes from a backend: its
 manufacturer-specific registers, its time and the frames it produces. The firmware model
-provides one (``firmware_model.device.FirmwareBackend``); the live RTL will provide another.
+provides one (``firmware_model.device.FirmwareBackend``), the live RTL another
+(``sim.serve.RtlBackend``).
 A backend implements :class:`Backend` structurally: it never imports :mod:`gige`.
 
 Time is counted in device clock cycles (``clock_hz``). The device owns the wall clock: it calls
@@ -75,7 +76,9 @@ class Backend(Protocol):
         """Run up to ``until_cycle`` (exclusive); return the frames read out meanwhile.
 
         A frame is returned by the call whose time range contains its read-out moment (the
-        model's ``readout_end``), in read-out order. ``until_cycle <= cycle`` does nothing.
+        model's ``readout_end``), in read-out order. ``until_cycle <= cycle`` does nothing. A
+        backend slower than the wall clock (an RTL simulator) may return before reaching
+        ``until_cycle``, so that no access waits long: :attr:`cycle` says how far it got.
         """
         ...
 
