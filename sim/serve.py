@@ -392,6 +392,15 @@ class RtlBackend:
         self._features = set(rmap.features)
         self.levels = [0] * len(OUTPUTS)
         self._frames = 0
+        self._triggered = 0  # frames started by a FrameStart trigger
+        self._trigger_mode = None
+        if "TriggerMode" in self._features and "TriggerSelector" in {
+            sel.name for sel in rmap.selectors
+        }:
+            reg, f = rmap.feature("TriggerMode")
+            index = [v.name for v in rmap.selector("TriggerSelector").values].index("FrameStart")
+            self._trigger_mode = (reg, f, index)
+            self._on = next(e.value for e in f.enum if e.name == "On")
         self._readouts: list[tuple[int, int, int, ImageSettings]] = []  # (end, t0, id, settings)
         self._live: list[tuple[int, int, int, int]] = []  # (device cycle, seq, line, level)
         self._seq = itertools.count()
@@ -442,6 +451,10 @@ class RtlBackend:
     def _frame_start(self, t0: int) -> None:
         self._frames += 1
         regs = self.regs
+        if self._trigger_mode is not None:
+            reg, f, index = self._trigger_mode
+            if (self.shadow.read(reg.address_of(index)) & f.mask) >> f.lsb == self._on:
+                self._triggered += 1
         s = ImageSettings.from_registers(regs)
         geo = self.imaging.geometry(
             regs.get_raw("Width"),
@@ -619,8 +632,9 @@ class RtlBackend:
         return 125e6
 
     def stats(self) -> dict[str, int]:
-        """Frames started (the RTL's ``frame_start`` pin), and the RTL's overtrigger and
-        lost-trigger counters read over the bus."""
+        """Frames started (the RTL's ``frame_start`` pin); triggers: the frames a FrameStart
+        trigger started, and the RTL's overtrigger and lost-trigger counters read over the
+        bus."""
         counts = {}
         for name in ("OvertriggerCount", "TriggerLostCount"):
             if name in self._features:
@@ -631,7 +645,7 @@ class RtlBackend:
         over = counts.get("OvertriggerCount", 0)
         return {
             "frames": self._frames,
-            "triggers": self._frames + over + counts.get("TriggerLostCount", 0),
+            "triggers": self._triggered + over + counts.get("TriggerLostCount", 0),
             "overtriggers": over,
             "cycle": self.cycle,
         }

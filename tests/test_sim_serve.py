@@ -119,6 +119,7 @@ def test_rtl_backend_gives_the_models_frames_and_registers(slow_camera_map, simu
     assert not mismatched
     assert stats["frames"] == len(want_frames)
     assert stats["overtriggers"] == model.stats()["overtriggers"] >= 1
+    assert stats["triggers"] == model.stats()["triggers"] > stats["overtriggers"]
 
 
 def test_bus_errors_are_classified_as_the_model_does(slow_camera_map):
