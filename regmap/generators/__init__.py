@@ -13,9 +13,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import RegisterMap
-from .c_header import generate_c_header
-from .genicam import generate_genicam_xml
-from .markdown import generate_markdown
+
+# The generators (and Jinja2) are imported on first use: `check` reads only the identifiers
+# they make (regmap.generators.names), and stays quick.
+_LAZY = {
+    "generate_c_header": ".c_header",
+    "generate_genicam_xml": ".genicam",
+    "generate_markdown": ".markdown",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name], __name__), name)
+    if name == "GENERATORS":
+        return _generators()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "GENERATORS",
@@ -40,14 +56,22 @@ class Generator:
         return f"{rmap.stem}{self.suffix}"
 
 
-GENERATORS: dict[str, Generator] = {
-    g.kind: g
-    for g in (
-        Generator("header", ".h", generate_c_header, "C header: addresses, masks, enums, units"),
-        Generator("docs", ".md", generate_markdown, "register documentation (Markdown)"),
-        Generator("genicam", ".xml", generate_genicam_xml, "GenICam GenApi 1.1 XML"),
-    )
-}
+def _generators() -> dict[str, Generator]:
+    """The map's generators by kind (``GENERATORS``)."""
+    from .c_header import generate_c_header
+    from .genicam import generate_genicam_xml
+    from .markdown import generate_markdown
+
+    return {
+        g.kind: g
+        for g in (
+            Generator(
+                "header", ".h", generate_c_header, "C header: addresses, masks, enums, units"
+            ),
+            Generator("docs", ".md", generate_markdown, "register documentation (Markdown)"),
+            Generator("genicam", ".xml", generate_genicam_xml, "GenICam GenApi 1.1 XML"),
+        )
+    }
 
 
 def write_atomic(path: Path, text: str) -> bool:
