@@ -1,6 +1,6 @@
-"""docs/gige.md, "The command" and "In-process devices": the scenario example is a valid serving
-scenario, and the in-process device example runs as written (in a loopback-only network
-namespace). The Aravis examples are tests/test_gige_docs.py's."""
+"""docs/gige.md, "The command", "In-process devices" and "The RTL behind the device": the
+scenario example is a valid serving scenario, and the in-process device examples run as written
+(in a loopback-only network namespace). The Aravis examples are tests/test_gige_docs.py's."""
 
 from __future__ import annotations
 
@@ -48,3 +48,19 @@ def test_the_in_process_example_runs(monkeypatch, camera_map):
     assert (address, port) == ("127.0.0.1", "3956")
     assert url.startswith(f"Local:{camera_map.stem}.xml;")
     assert scope["status"] == "ok"
+
+
+@pytest.mark.netns
+@pytest.mark.sim
+def test_the_in_process_rtl_example_runs(monkeypatch, slow_camera_map):
+    monkeypatch.chdir(ROOT)
+    (code,) = _blocks("python", "The RTL behind the device")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/gige.md", "exec"), {})
+    dev = slow_camera_map.device
+    assert out.getvalue().split() == [
+        f"{dev.vendor}-{dev.model}-TWIN0001",
+        str(slow_camera_map.constant("SensorWidth")),
+        "True",
+    ]

@@ -145,14 +145,15 @@ def _readreg(port: int, addr: int) -> tuple[int, int]:
 
 
 @pytest.mark.sim
-def test_serve_the_rtl_on_verilator(slow_camera_map):
-    """``--backend verilator`` serves the generated RTL of the slow-clock variant: the register
-    reads are AXI4-Lite reads of the RTL (its sensor is the variant's)."""
-    p = _serve("--backend", "verilator", "--port", "3959")
+@pytest.mark.parametrize("simulator, port", [("verilator", 3959), ("icarus", 3961)])
+def test_serve_the_rtl(slow_camera_map, simulator, port):
+    """``--backend verilator|icarus`` serves the generated RTL of the slow-clock variant: the
+    register reads are AXI4-Lite reads of the RTL (its sensor is the variant's)."""
+    p = _serve("--backend", simulator, "--port", str(port), "--speed", "0.02")
     try:
-        _discover(3959, timeout=600)  # the first use builds the RTL
+        _discover(port, timeout=600)  # the first use builds the RTL
         addr = slow_camera_map.feature("SensorWidth")[0].address
-        assert _readreg(3959, addr) == (0, slow_camera_map.constant("SensorWidth"))
+        assert _readreg(port, addr) == (0, slow_camera_map.constant("SensorWidth"))
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=10)
     finally:
@@ -161,7 +162,7 @@ def test_serve_the_rtl_on_verilator(slow_camera_map):
             p.communicate()
     assert p.returncode == 0, err
     lines = out.splitlines()
-    assert lines[3] == "rtl     verilator, the slow-clock variant of the map (1 MHz)"
+    assert lines[3] == f"rtl     {simulator}, the slow-clock variant of the map (1 MHz)"
     assert lines[-1] == "stopped"
 
 
