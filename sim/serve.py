@@ -26,7 +26,8 @@ docs/gige.md).
   values are a shadow of the RTL's registers: every register is read over the bus at start-up
   and a register is read back after each write to it, so the shadow holds what the RTL stores.
   A frame is read out, and leaves, at ``t0 + E + R(H)`` (docs/semantics.md) with the exposure
-  and height the RTL held at its start ``t0``.
+  and height the RTL held at its start ``t0``; it is the model backend's
+  ``firmware_model.device.DeviceFrame``, whose pixels are rendered when first read.
 
 Time: device cycle 0 is the cycle after the start-up accesses (a scenario's setup writes and the
 shadow reads); device time is RTL cycles from there, so frame timestamps are RTL cycles. The
@@ -56,6 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from firmware_model.device import DeviceFrame
 from firmware_model.imaging import Imaging
 from firmware_model.registers import RegisterFile
 from firmware_model.render import PFNC, ImageSettings, Renderer
@@ -65,7 +67,7 @@ from regmap import RegisterMap
 from .native import OUTPUTS, VERILATOR_FLAGS, NativeBuildError, _run_build
 from .runner import _setup_path, sim_build_root, worker_id, write_if_changed
 
-__all__ = ["MAX_RUN_S", "SIMULATORS", "RtlBackend", "RtlFrame", "RtlProcess", "build_serve"]
+__all__ = ["MAX_RUN_S", "SIMULATORS", "RtlBackend", "RtlProcess", "build_serve"]
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 CPP_HARNESS = HARNESS_DIR / "serve_harness.cpp"
@@ -321,21 +323,6 @@ class RtlProcess:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RtlFrame:
-    """A frame as it leaves the RTL camera (``gige.backend.ImageBlock``)."""
-
-    frame_id: int
-    timestamp: int
-    readout_end: int
-    pixel_format: int
-    width: int
-    height: int
-    offset_x: int
-    offset_y: int
-    data: bytes
-
-
 class _ShadowBus:
     """The RTL's register values as last read (a ``firmware_model.bank.Bus``); writes through
     it are collected, not performed (the backend performs them on the RTL)."""
@@ -466,9 +453,9 @@ class RtlBackend:
         end = t0 + regs.get_raw("ExposureTime") + self.imaging.readout(geo.height)
         heapq.heappush(self._readouts, (end, t0, self._frames, s))
 
-    def _render(self, t0: int, end: int, frame_id: int, s: ImageSettings) -> RtlFrame:
-        f = self.renderer.render(s, frame_id, t0)
-        return RtlFrame(
+    def _render(self, t0: int, end: int, frame_id: int, s: ImageSettings) -> DeviceFrame:
+        """The frame; its pixels are rendered when first read (outside the device's lock)."""
+        return DeviceFrame(
             frame_id,
             t0,
             end,
@@ -477,7 +464,8 @@ class RtlBackend:
             s.height,
             s.offset_x,
             s.offset_y,
-            f.data,
+            s,
+            self.renderer,
         )
 
     # -- pins and scenario ----------------------------------------------------------------
@@ -571,7 +559,7 @@ class RtlBackend:
         c = self.cycle if at_cycle is None else max(int(at_cycle), self.cycle)
         heapq.heappush(self._live, (c, next(self._seq), line, int(level)))
 
-    def advance(self, until_cycle: int) -> list[RtlFrame]:
+    def advance(self, until_cycle: int) -> list[DeviceFrame]:
         """Run the RTL up to ``until_cycle`` (device cycles); the frames read out meanwhile.
 
         Returns early (``cycle < until_cycle``) after :attr:`max_run_s` of wall time."""
@@ -601,7 +589,7 @@ class RtlBackend:
             self._edges(self.rtl.run(end, left))
         return self._ready()
 
-    def _ready(self) -> list[RtlFrame]:
+    def _ready(self) -> list[DeviceFrame]:
         out = []
         now = self.cycle
         while self._readouts and self._readouts[0][0] < now:
