@@ -9,6 +9,7 @@ unless the map is free of errors.
 from __future__ import annotations
 
 import contextlib
+import gc
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -472,6 +473,19 @@ def loads(text: str, filename: str = "<string>") -> RegisterMap:
     """Compile register-map YAML ``text``; raise :class:`RegmapError` with every diagnostic."""
     from .checks import check
 
+    # The node tree and the model are many small objects without reference cycles: the cyclic
+    # garbage collector would scan them again and again while they grow (compile time would
+    # grow faster than the map); it runs again afterwards.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _loads(text, filename, check)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _loads(text: str, filename: str, check) -> RegisterMap:
     ctx, root = parse(text, filename, "register map", "a mapping with 'device' and 'registers'")
     rmap = None
     if root is not None:
