@@ -29,6 +29,14 @@ from tests.conftest import ROOT
 SENSORHUB = ROOT / "docs" / "examples" / "sensorhub.yaml"
 
 
+def _modern_setuptools() -> bool:
+    try:
+        import setuptools
+    except ImportError:
+        return False
+    return int(setuptools.__version__.split(".")[0]) >= 77
+
+
 class Installed:
     """A fresh venv holding the wheel; ``run`` runs its ``camtwin`` in a directory."""
 
@@ -44,8 +52,22 @@ class Installed:
                 (src / name.decode()).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, src / name.decode())
         dist = work / "dist"
+        # The build requirements (setuptools >= 77): the interpreter's own when it has them
+        # (offline), else an isolated build environment from pip's cache or index.
+        isolation = ["--no-build-isolation"] if _modern_setuptools() else []
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "-q",
+                *isolation,
+                "-w",
+                str(dist),
+                str(src),
+            ],
             check=True,
             capture_output=True,
         )
