@@ -13,7 +13,7 @@ from ._common import CompileFailed, add_regmap_argument, check_consumers, load_r
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
-        help="validate a register map",
+        help="validate a register map (any device)",
         description="Compile a register map and report every error with file:line:col, then "
         "set up every consumer of the map (firmware model, device backend, generators, "
         "gateware, timing checks) on it: what one of them cannot use is an error too. "

@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``model`` subcommand."""
     p = sub.add_parser(
         "model",
-        help="simulate a scenario on the firmware model",
+        help="simulate a scenario on the firmware model (camera maps)",
         description="Run a scenario (register writes in user units, input waveforms in µs) on "
         "the event-driven firmware model; write events.csv, events.json, edges.json, "
         "waves.json (WaveDrom), timing.png and summary.txt into the output directory.",

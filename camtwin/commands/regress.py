@@ -50,7 +50,7 @@ def _count(minimum: int):
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "regress",
-        help="co-simulate the gateware against the firmware model",
+        help="co-simulate the gateware against the firmware model (camera maps)",
         description="Generate the gateware of a register map (slow-clock test variant), build it "
         "for each simulator, run the cocotb co-verification tests (register access, directed "
         "corner cases, constrained random), print a pass/fail table with functional coverage and "

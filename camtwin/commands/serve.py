@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``serve`` subcommand."""
     p = sub.add_parser(
         "serve",
-        help="serve the firmware model or the RTL as a GigE Vision camera",
+        help="serve the firmware model or the RTL as a GigE Vision camera (camera maps)",
         description="Run the firmware model (or, with --backend verilator|icarus, the generated "
         "RTL) as a GigE Vision device (GVCP on UDP 3956, GVSP streaming) on 127.0.0.1, or on "
         "the address given with --interface. Prints the device name, its address and its XML "

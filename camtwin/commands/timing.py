@@ -25,7 +25,7 @@ from ._common import (
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "timing",
-        help="check a timing spec and write a timing report",
+        help="check a timing spec and write a timing report (camera maps)",
         description="Evaluate every requirement of a timing spec on the event-driven firmware "
         "model at the register map's clock, print a pass/fail table and write DIR/report.html "
         "(self-contained), DIR/report.md (diagrams in DIR/diagrams/) and DIR/results.json. "
