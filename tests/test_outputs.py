@@ -185,6 +185,15 @@ def test_empty_output_is_a_usage_error(argv, capsys):
     assert "Traceback" not in err
 
 
+def test_dash_output_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(["generate", "-o", "-"])
+    assert info.value.code == 2
+    assert "'-' (standard output) cannot hold a set of files" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "argv",
     [

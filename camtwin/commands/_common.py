@@ -73,6 +73,10 @@ def _output_path(text: str) -> Path:
     """An argparse type: a non-empty path (``-o ""`` is not the current directory)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("the output directory must not be empty")
+    if text == "-":
+        raise argparse.ArgumentTypeError(
+            "'-' (standard output) cannot hold a set of files: name a directory"
+        )
     return Path(text)
 
 
