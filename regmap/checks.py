@@ -573,18 +573,6 @@ def _generated(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
                 "category cycle: " + " -> ".join([*cycle, nxt]),
                 allowed="a tree: parents that lead to a top-level category",
             )
-    # Write-only fields with a feature: GenApi read-modify-writes the register.
-    for reg in rmap.registers:
-        for f in reg.fields:
-            shared = [o.name for o in reg.fields if o is not f and o.access.writable]
-            if f.access is Access.WO and f.feature is not None and shared:
-                ctx.error(
-                    f.loc,
-                    f"write-only field {reg.name}.{f.name} has a feature and shares its register "
-                    f"with writable field(s) {', '.join(shared)}: GenApi cannot read it back, so "
-                    "a write of those would overwrite it",
-                    allowed="a register of its own for the write-only field",
-                )
     _unique(ctx, header_macros(rmap), "C macro", top)
     standard = {s.name: "a standard GigE Vision feature" for s in STANDARD_FEATURES}
     standard |= {f"{s.name}_Reg": "a standard GigE Vision register node" for s in STANDARD_FEATURES}

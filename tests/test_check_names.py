@@ -40,12 +40,6 @@ def test_generated_identifiers_are_checked_with_both_sources():
             f"the register node of feature Gain (defined at {path}:11:60)",
         ),
         (
-            16,
-            16,
-            "write-only field A.k has a feature and shares its register with writable "
-            "field(s) b_c: GenApi cannot read it back, so a write of those would overwrite it",
-        ),
-        (
             17,
             11,
             "register-bank port S_x_set of register S ([1:1] rw: stored value) is also the "

@@ -481,7 +481,8 @@ class _Builder:
         shared = [o.name for o in reg.fields if o is not f and o.access.writable]
         if f.access is Access.WO and shared:
             raise UnsupportedMap(
-                f"write-only field {f.name} of register {reg.name} shares the register with "
+                (f"{f.loc}: " if f.loc else "")
+                + f"write-only field {f.name} of register {reg.name} shares the register with "
                 f"writable field(s) {', '.join(shared)}: GenApi cannot read it back, so writing "
                 "them would overwrite it; put the write-only field in a register of its own"
             )
