@@ -2,7 +2,8 @@
 may collide once generated, reserved and standard names, hostile descriptions, units that may
 not fit their scale), and each map is either refused with located diagnostics or its C header
 compiles with ``gcc -Werror``, its register bank with Icarus Verilog, and its GenApi XML is valid
-against the schema and loads in the reference GenApi."""
+against the schema and loads in the reference GenApi (a write-only feature sharing a register,
+which the firmware model shadows but GenApi cannot read back, is refused with a location)."""
 
 from __future__ import annotations
 
