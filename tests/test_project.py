@@ -82,6 +82,16 @@ def test_init_never_overwrites(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["camera.yaml", "regmap"]
 
 
+@pytest.mark.parametrize("directory", ["", "  "])
+def test_init_refuses_an_empty_directory_name(tmp_path, directory):
+    proc = camtwin("init", directory, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "camtwin init: error: the project directory must not be empty (use . for this directory)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_version():
     proc = camtwin("--version", cwd=ROOT)
     assert proc.returncode == 0

@@ -32,8 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "directory",
         nargs="?",
-        default=Path("."),
-        type=Path,
+        default=".",
         metavar="DIR",
         help="project directory (created if missing; default: the current directory)",
     )
@@ -63,9 +62,10 @@ def _write_new(path: Path, data: bytes) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the project; 2 (usage error) if any of its files exists already."""
-    root: Path = args.directory
-    if not str(root).strip():
-        raise UsageError("the project directory must not be empty")
+    if not args.directory.strip():
+        # Path("") would silently mean the current directory
+        raise UsageError("the project directory must not be empty (use . for this directory)")
+    root = Path(args.directory)
     files = project_files()
     try:
         if root.exists() and not root.is_dir():
