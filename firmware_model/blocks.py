@@ -131,7 +131,7 @@ class FrequencyConverter:
 
     def cycles_to_next_pulse(self, m: int) -> int | None:
         """Without input edges, cycles from now until the next multiplier pulse (1 = next)."""
-        if not self.owed:
+        if not self.owed or not m:  # M = 0 owes nothing (a write resets the converter)
             return None
         need = self.period - self.a  # type: ignore[operator]
         return max(1, -(-need // m))

@@ -302,7 +302,7 @@ class CameraModel:
         c.geometry = geo
         c.readout = self.imaging.readout(geo.height)
         c.transfer = self.imaging.transfer(geo.payload_size, g("DeviceLinkThroughputLimit"))
-        p = max(c.exposure, c.readout, c.transfer)
+        p = max(c.exposure, c.readout, c.transfer, 1)  # P >= 1 (docs/semantics.md)
         if g("AcquisitionFrameRateEnable"):
             p = max(p, g("AcquisitionFrameRate"))
         c.period = p

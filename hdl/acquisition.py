@@ -73,7 +73,8 @@ class Acquisition(wiring.Component):
         m.d.comb += period.eq(
             _max(
                 _max(self.exposure, self.image_period),
-                Mux(self.rate_enable, self.frame_period, 0),
+                # the frame period is at least 1 cycle (docs/semantics.md): 0 never reaches P
+                Mux(self.rate_enable & (self.frame_period != 0), self.frame_period, 1),
             )
         )
         m.d.comb += self.resulting_period.eq(period)

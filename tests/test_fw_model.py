@@ -515,3 +515,43 @@ def test_raw_exposure_zero_reads(rig):
     rig.run_to(2 * P + 1)
     assert rig.cycles("frame_start") == [1, 1 + P, 1 + 2 * P]
     assert rig.cycles("exposure_active") == []
+
+
+def test_frame_period_is_at_least_one_cycle(slow_camera_map):
+    """A map without readout time (both sensor constants 0), ExposureTime 0, byte time 0 and the
+    rate limit F = 0 enabled: every term of P is 0, P counts as 1 (docs/semantics.md). A
+    SingleFrame acquisition takes one frame and is done one cycle after it."""
+    rmap = slow_camera_map.with_device(constants={"SensorLineTime": 0, "SensorReadoutOverhead": 0})
+    rig = Rig(rmap)
+    cam = rig.cam
+    for name in ("ExposureTime", "DeviceLinkThroughputLimit", "AcquisitionFrameRate"):
+        cam.set_raw(name, 0)
+    cam.AcquisitionFrameRateEnable = True
+    cam.AcquisitionMode = "SingleFrame"
+    rig.run_to(0)
+    assert cam.get_raw("ResultingFrameRate") == 1
+    cam.execute("AcquisitionStart")  # performed in 0, pulse in 1: active from 2
+    rig.run_to(10)
+    assert rig.cycles("frame_start") == [2]
+    assert rig.cycles("acquisition_active") == [2]
+    assert cam.EventAcquisitionDoneStatus
+
+
+def test_multiplier_zero_event_driven(slow_camera_map):
+    """FrequencyConverterMultiplier 0 (a raw write) owes no pulses: the converter passes the
+    input edges alone (through the divider), in the event-driven mode as cycle by cycle."""
+    from firmware_model.simulate import simulate
+
+    addr = slow_camera_map.register("FC_MULTIPLIER").address
+    writes = [
+        (0, "LineSource", "FrequencyConverter", {"LineSelector": "Line0"}),
+        (1, addr, 0),
+    ]
+    line1 = [(c, lv) for k in range(5) for c, lv in ((40 + 30 * k, 1), (45 + 30 * k, 0))]
+    runs = [
+        simulate(slow_camera_map, 300, line1=line1, writes=writes, mode=mode)
+        for mode in ("event", "cycle")
+    ]
+    assert runs[0].edges == runs[1].edges
+    # one Line0 pulse per input rise: pin -> rise 4 cycles, fc -> Line0 pin 1 cycle
+    assert [c for c, v in runs[0].edges["line0_out"] if v] == [45 + 30 * k for k in range(5)]

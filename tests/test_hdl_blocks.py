@@ -281,17 +281,17 @@ def test_acquisition_matches_model(camera_map, seed):
     for t in range(cycles):
         if t % 150 == 0:
             cfg = {
-                "mode": rng.randrange(3),
+                "mode": rng.randrange(4),  # 3: reserved, no frame limit
                 "frame_count": rng.randrange(0, 4),
-                "exposure": rng.randrange(1, 12),
-                "frame_period": rng.randrange(1, 15),
+                "exposure": rng.randrange(0, 12),
+                "frame_period": rng.randrange(0, 15),
                 "image_period": rng.randrange(0, 10),
                 "rate_enable": rng.randrange(2),
                 "fs_mode": rng.randrange(2),
                 "as_mode": rng.randrange(2),
             }
         elif rng.random() < 0.01:
-            cfg = dict(cfg, exposure=rng.randrange(1, 12), fs_mode=rng.randrange(2))
+            cfg = dict(cfg, exposure=rng.randrange(0, 12), fs_mode=rng.randrange(2))
         stim.append(
             dict(
                 cfg,
@@ -305,7 +305,7 @@ def test_acquisition_matches_model(camera_map, seed):
 
     def check(t, get):
         s = stim[t]
-        period = max(s["exposure"], s["image_period"])
+        period = max(s["exposure"], s["image_period"], 1)  # P >= 1, also when all are 0
         if s["rate_enable"]:
             period = max(period, s["frame_period"])
         exposure_active = model.exposure_active(t)
@@ -322,7 +322,8 @@ def test_acquisition_matches_model(camera_map, seed):
             mode=s["mode"],
             frame_count=s["frame_count"],
         )
-        exposure_active |= frame_start
+        if frame_start:  # ExposureTime 0: no ExposureActive cycle
+            exposure_active = int(s["exposure"] != 0)
         got = {
             n: get(n)
             for n in (
