@@ -16,6 +16,7 @@ It implements ``gige.backend.Backend`` structurally (this package never imports 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
 import itertools
@@ -243,7 +244,12 @@ class FirmwareBackend:
             kind = e.kind
             if kind == "frame_start":
                 self._frames += 1
-                self._starts[e.cycle] = (self._frames, ImageSettings.from_registers(self.regs))
+                settings = ImageSettings.from_registers(self.regs)
+                self._starts[e.cycle] = (self._frames, settings)
+                # what the frame is rendered from is built now, not once it is read out: the
+                # first frame of a new scene, pattern or format then leaves on time
+                with contextlib.suppress(ValueError):  # a frame that cannot be made fails later
+                    self.renderer.prepare(settings)
             elif kind == "readout_end":
                 out.append(self._render(e.frame, e.cycle))
             elif kind == "overtrigger":

@@ -432,7 +432,7 @@ class Renderer:
         sw, sh = self.sensor_width, self.sensor_height
         x, y = self._grid()
         v = 512 + (1024 * np.abs(2 * x - sw)) // sw + (1024 * np.abs(2 * y - sh)) // sh
-        v = np.broadcast_to(v, (sh, sw)).copy()
+        v = v.astype(np.uint16)  # at most 2560
         rng = np.random.default_rng(self.seed)
         r_lo, r_hi = max(1, sh // 32), max(2, sh // 8)
         for _ in range(_SCENE_DISCS):
@@ -440,12 +440,18 @@ class Renderer:
             cy = int(rng.integers(0, sh))
             r = int(rng.integers(r_lo, r_hi + 1))
             level = int(rng.integers(2600, SENSOR_MAX + 1))
-            dx = np.abs(x - cx)
-            dy = np.abs(y - cy)
+            dx = np.abs(x[0] - cx)
+            dy = np.abs(y[:, 0] - cy)
             dx = np.minimum(dx, sw - dx)  # the scene wraps around: distances on a torus
             dy = np.minimum(dy, sh - dy)
-            v[dx * dx + dy * dy <= r * r] = level
-        return v.astype(np.uint16)
+            # only the rows and columns within r of the centre: the disc's bounding box
+            # (the first frame of a new scene is rendered while the camera streams)
+            cols = np.flatnonzero(dx <= r)
+            rows = np.flatnonzero(dy <= r)
+            inside = dy[rows, None] ** 2 + dx[None, cols] ** 2 <= r * r
+            box = np.ix_(rows, cols)
+            v[box] = np.where(inside, level, v[box])
+        return v
 
     def _lut(self, settings: ImageSettings) -> np.ndarray:
         key = (
@@ -508,6 +514,22 @@ class Renderer:
                 self._sensed.clear()
             self._sensed[key] = full
         return full[s.offset_y : s.offset_y + s.height, s.offset_x : s.offset_x + s.width]
+
+    def prepare(self, settings: ImageSettings) -> None:
+        """Build and cache what frames of ``settings`` are made from (the scene or test
+        pattern, the sensor's maps and correction tables, the pipeline's table), so that the
+        first such frame renders as fast as the next. ``ValueError`` for settings no frame can
+        have (a window outside the sensor...)."""
+        if not isinstance(settings, ImageSettings):
+            raise ValueError(f"settings must be an ImageSettings, not {settings!r}")
+        self.source(settings, 0)
+        self._lut(settings)
+        if self.non_uniformity is not None:
+            self._gain_offset()
+            if settings.ffc is not None:
+                self.ffc_tables(settings.ffc)
+            if settings.test_pattern != "Off":
+                self.sensor_values(settings, 0)  # a pattern's whole-sensor values are cached
 
     def render(self, settings: ImageSettings, frame_id: int, timestamp: int) -> Frame:
         """Render frame ``frame_id`` whose frame start is at device time ``timestamp`` (cycles)."""

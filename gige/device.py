@@ -260,11 +260,9 @@ class Device:
                 now = self.now()
                 frames = self.backend.advance(now)
                 nxt = self.backend.next_event()
-            if self._handoff:  # frames a GVCP command's advance produced come first
-                early = []
-                while self._handoff:
-                    early.append(self._handoff.popleft())
-                frames = early + list(frames)
+                if self._handoff:  # frames a GVCP command's advance produced come first
+                    frames = [*self._handoff, *frames]
+                    self._handoff.clear()
             self._deliver(frames)
             if nxt is None:
                 wait = _WAIT_MAX_S
@@ -297,15 +295,16 @@ class Device:
                 pending = True
             self.lock.acquire()
         try:
-            frames = self.backend.advance(self.now()) if self._thread is not None else ()
+            if self._thread is not None:
+                # the clock thread sends them (making their pixels takes a while); handed over
+                # under the lock, so that frames keep their read-out order
+                self._handoff.extend(self.backend.advance(self.now()))
             slow = time.perf_counter() - t0 > PENDING_AFTER_S  # a slow backend (an RTL)
             if slow and not pending and on_pending is not None:
                 on_pending()
             yield _Access(self)
         finally:
             self.lock.release()
-        if frames:  # the clock thread sends them (making their pixels takes a while)
-            self._handoff.extend(frames)
         self._wake.set()
 
     def uses_backend(self, addr: int, count: int = 4) -> bool:

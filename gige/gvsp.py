@@ -3,7 +3,9 @@
 :class:`GvspStreamer` sends each frame it is given to the stream channel's destination
 (SCDA:SCP0) from its own UDP socket (whose port is SCSP), in datagrams of SCPS bytes (IP and
 UDP headers included), paced at the link rate, and keeps a ring of recent blocks to serve
-PACKETRESEND. Block ids run 1..65535 and never take the value 0.
+PACKETRESEND. Block ids run 1..65535 and never take the value 0; a frame takes its id when it is
+queued, in read-out order, so that a frame the sender drops leaves a gap that clients count as a
+missing frame, as with a camera whose frame buffer overflows.
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ class GvspStreamer:
         sock.bind((address, 0))
         self.sock = sock
         self.port = sock.getsockname()[1]
-        self._queue: deque[tuple[ImageBlock, StreamTarget]] = deque()
+        self._queue: deque[tuple[ImageBlock, StreamTarget, int]] = deque()  # frame, where, id
         self._cond = threading.Condition()
         self._ring: OrderedDict[int, tuple[Block, StreamTarget]] = OrderedDict()
         self._ring_lock = threading.Lock()
@@ -206,8 +208,9 @@ class GvspStreamer:
         self.sock.close()
 
     def submit(self, frame: ImageBlock, target: StreamTarget) -> None:
-        """Queue ``frame`` for sending to ``target``; drop the oldest waiting frames while the
-        queue holds more than :data:`QUEUE_BYTES` (the newest always stays)."""
+        """Queue ``frame`` for sending to ``target`` as the next block id; drop the oldest
+        waiting frames while the queue holds more than :data:`QUEUE_BYTES` (the newest always
+        stays). A dropped frame's block id is never sent: clients see the gap."""
         size = payload_size(frame)
         with self._cond:
             last = self._queue[-1][1] if self._queue else None
@@ -216,10 +219,10 @@ class GvspStreamer:
                 self.dropped += len(self._queue)
                 self._queue.clear()
                 self._queued_bytes = 0
-            self._queue.append((frame, target))
+            self._queue.append((frame, target, self._new_block_id()))
             self._queued_bytes += size
             while self._queued_bytes > QUEUE_BYTES and len(self._queue) > 1:
-                old, _target = self._queue.popleft()
+                old, _target, _id = self._queue.popleft()
                 self._queued_bytes -= payload_size(old)
                 self.dropped += 1
             self._cond.notify()
@@ -244,9 +247,9 @@ class GvspStreamer:
                     self._queued_bytes -= payload_size(item[0])
             self._serve_resends()
             if item is not None:
-                frame, target = item
+                frame, target, block_id = item
                 try:
-                    self._send_block(frame, target)
+                    self._send_block(frame, target, block_id)
                 except Exception as exc:  # e.g. a frame whose pixels could not be made
                     self.failures += 1
                     self.last_failure = exc
@@ -260,8 +263,8 @@ class GvspStreamer:
         return bid
 
     # -- sending --------------------------------------------------------------------------
-    def _send_block(self, frame: ImageBlock, target: StreamTarget) -> None:
-        block = Block(self._new_block_id(), frame, target.packet_size, target.timestamp_offset)
+    def _send_block(self, frame: ImageBlock, target: StreamTarget, block_id: int) -> None:
+        block = Block(block_id, frame, target.packet_size, target.timestamp_offset)
         with self._ring_lock:
             self._ring[block.block_id] = (block, target)
             while len(self._ring) > RING_BLOCKS:

@@ -28,8 +28,9 @@ class Frame:
     data: bytes = bytes(64 * 16)
 
 
-def leaders(sock: socket.socket) -> list[int]:
-    """Timestamps of the leaders received until the line goes quiet."""
+def leaders(sock: socket.socket, *, with_ids: bool = False) -> list:
+    """Timestamps of the leaders received until the line goes quiet (with their block ids:
+    ``(block id, timestamp)``)."""
     out = []
     sock.settimeout(0.3)
     while True:
@@ -38,7 +39,8 @@ def leaders(sock: socket.socket) -> list[int]:
         except TimeoutError:
             return out
         if pkt[4] == gvsp.LEADER:
-            out.append(struct.unpack_from(">Q", pkt, 12)[0])
+            ts = struct.unpack_from(">Q", pkt, 12)[0]
+            out.append((struct.unpack_from(">H", pkt, 2)[0], ts) if with_ids else ts)
 
 
 @pytest.mark.netns
@@ -55,13 +57,14 @@ def test_frames_wait_within_the_budget_and_the_oldest_are_dropped(
         for i in range(submitted):  # the sender thread is not running yet: all of them wait
             streamer.submit(Frame(i + 1, 1000 * (i + 1)), target)
         streamer.start()
-        got = leaders(rx)
+        got = leaders(rx, with_ids=True)
     finally:
         streamer.stop()
         rx.close()
     kept = min(budget_frames, submitted)
     assert streamer.dropped == submitted - kept
-    assert got == [1000 * (i + 1) for i in range(submitted - kept, submitted)]
+    # block ids are taken in queueing order: the dropped frames' ids are a gap clients see
+    assert got == [(i + 1, 1000 * (i + 1)) for i in range(submitted - kept, submitted)]
 
 
 ETH_P_IP = 0x0800

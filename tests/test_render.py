@@ -283,6 +283,40 @@ def test_scene_background_and_discs() -> None:
     assert background > 64 * 32 // 4
 
 
+def documented_scene(sw: int, sh: int, seed: int) -> np.ndarray:
+    """The scene of frame 0 as docs/firmware-model.md defines it, pixel set by pixel set."""
+    y, x = np.mgrid[0:sh, 0:sw]
+    scene = 512 + 1024 * abs(2 * x - sw) // sw + 1024 * abs(2 * y - sh) // sh
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        cx, cy = int(rng.integers(0, sw)), int(rng.integers(0, sh))
+        r = int(rng.integers(max(1, sh // 32), max(2, sh // 8) + 1))
+        level = int(rng.integers(2600, 4096))
+        dx = np.minimum(abs(x - cx), sw - abs(x - cx))
+        dy = np.minimum(abs(y - cy), sh - abs(y - cy))
+        scene[dx * dx + dy * dy <= r * r] = level
+    return scene
+
+
+@pytest.mark.parametrize(
+    ("sw", "sh", "seed"), [(1280, 1024, 0), (64, 8, 0), (64, 32, 3), (7, 5, 1), (1, 1, 2)]
+)
+def test_scene_is_the_documented_one(sw: int, sh: int, seed: int) -> None:
+    s = ImageSettings(sw, sh, pixel_format="Mono12")
+    px = Renderer(sw, sh, seed=seed).render(s, 0, 0).pixels
+    assert np.array_equal(px, documented_scene(sw, sh, seed))
+
+
+@pytest.mark.parametrize("pattern", ["Off", "ObliqueMonoBar"])
+def test_prepare_builds_the_source_and_changes_no_pixel(pattern: str) -> None:
+    s = ImageSettings(32, 8, offset_x=16, pixel_format="Mono8", test_pattern=pattern)
+    prepared = Renderer(64, 8)
+    prepared.prepare(s)
+    assert prepared.render(s, 5, 0).data == Renderer(64, 8).render(s, 5, 0).data
+    with pytest.raises(ValueError, match="OffsetX \\+ Width"):
+        prepared.prepare(replace(s, offset_x=48))
+
+
 def test_test_patterns_do_not_move() -> None:
     r = Renderer(32, 8)
     s = ImageSettings(32, 8, test_pattern="ObliqueMonoBar")

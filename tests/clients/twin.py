@@ -51,9 +51,9 @@ class Served:
     def warm_up(self, timeout: float = 5.0) -> None:
         """Run one short acquisition with no stream open, then zero the counters.
 
-        The renderer builds its scene on the first frame it renders (tens of milliseconds at
-        full sensor size); meanwhile the model's frames pile up and the device drops the
-        oldest. Tests that count frames warm the device up first.
+        The model builds what its frames are rendered from (the scene...) at its first frame
+        start, and the first acquisition of a process pays for numpy's first uses: tests that
+        count frames warm the device up first.
         """
         self.write_raw("AcquisitionStart", 1)
         deadline = time.monotonic() + timeout
