@@ -101,34 +101,10 @@ class FirmwareBackend:
             for w in scenario.writes:
                 if w.cycle < 0:
                     _apply(self.regs, w)
-            self._script = self._scenario_items(scenario)
+            self._script = scenario.items()
             self._next = next(self._script, None)
 
     # -- scenario -------------------------------------------------------------------------
-    @staticmethod
-    def _scenario_items(sc: Scenario) -> Iterator[tuple[int, int, str, Any]]:
-        """``(key, order, kind, data)`` in time order, forever if the scenario repeats.
-
-        ``key`` is the cycle before whose step the item applies: a pin edge at ``c`` is sampled
-        in cycle ``c``; a write performed in cycle ``c`` takes effect from ``c + 1``.
-        """
-        items: list[tuple[int, int, str, Any]] = []
-        for w in sc.writes:
-            if w.cycle >= 0:
-                items.append((w.cycle + 1, 0, "write", w))
-        for line, edges in ((1, sc.line1), (2, sc.line2)):
-            for c, level in edges:
-                items.append((c, 1, "pin", (line, level)))
-        items.sort(key=lambda i: (i[0], i[1]))
-        if not items:
-            return
-        for k in itertools.count():
-            base = k * sc.cycles
-            for key, order, kind, data in items:
-                yield key + base, order, kind, data
-            if not sc.repeat:
-                return
-
     def _next_key(self) -> float:
         k = self._next[0] if self._next is not None else _INF
         if self._live and self._live[0][0] < k:

@@ -22,7 +22,9 @@ Format (all times in µs, converted with ``round(us * clock_hz / 1e6)``)::
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,34 @@ class Scenario:
     def us(self, cycles: int) -> float:
         """Cycles of this scenario's clock to µs."""
         return cycles * 1e6 / self.rmap.clock_hz
+
+    def items(self) -> Iterator[tuple[int, int, str, Any]]:
+        """The timed writes and pin edges as ``(key, order, kind, data)`` in time order, forever
+        if the scenario repeats (every ``cycles``): what a live device (the model's or the
+        RTL's) applies as its clock advances.
+
+        ``key`` is the cycle before whose step the item applies: a pin edge at ``c`` is sampled
+        in cycle ``c``; a write performed in cycle ``c`` takes effect from ``c + 1``. At the same
+        key, writes (``order`` 0, ``kind`` ``"write"``, ``data`` the :class:`Write`) come before
+        pin edges (``order`` 1, ``kind`` ``"pin"``, ``data`` ``(line, level)``). Setup writes
+        (``cycle < 0``) are not items: they are performed before cycle 0.
+        """
+        items: list[tuple[int, int, str, Any]] = []
+        for w in self.writes:
+            if w.cycle >= 0:
+                items.append((w.cycle + 1, 0, "write", w))
+        for line, edges in ((1, self.line1), (2, self.line2)):
+            for c, level in edges:
+                items.append((c, 1, "pin", (line, level)))
+        items.sort(key=lambda i: (i[0], i[1]))
+        if not items:
+            return
+        for k in itertools.count():
+            base = k * self.cycles
+            for key, order, kind, data in items:
+                yield key + base, order, kind, data
+            if not self.repeat:
+                return
 
 
 class _Builder:

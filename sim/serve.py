@@ -408,7 +408,7 @@ class RtlBackend:
                 for w in scenario.writes:
                     if w.cycle < 0:
                         self._perform(w)
-                self._script = _scenario_items(scenario)
+                self._script = scenario.items()
                 self._next = next(self._script, None)
         except BaseException:
             self.rtl.close()
@@ -641,25 +641,3 @@ class RtlBackend:
     def speed(self) -> dict[str, float]:
         """Cycles simulated and the simulator's wall time so far (for benchmarks)."""
         return {"cycles": self.rtl.cycles_run, "seconds": self.rtl.seconds}
-
-
-def _scenario_items(sc: Any) -> Iterator[tuple[int, int, str, Any]]:
-    """``(key, order, kind, data)`` in time order, forever if the scenario repeats (as the
-    firmware-model backend: a pin edge at ``c`` is sampled in cycle ``c``; a write performed in
-    cycle ``c`` has key ``c + 1``)."""
-    items: list[tuple[int, int, str, Any]] = []
-    for w in sc.writes:
-        if w.cycle >= 0:
-            items.append((w.cycle + 1, 0, "write", w))
-    for line, edges in ((1, sc.line1), (2, sc.line2)):
-        for c, level in edges:
-            items.append((c, 1, "pin", (line, level)))
-    items.sort(key=lambda i: (i[0], i[1]))
-    if not items:
-        return
-    for k in itertools.count():
-        base = k * sc.cycles
-        for key, order, kind, data in items:
-            yield key + base, order, kind, data
-        if not sc.repeat:
-            return
