@@ -58,6 +58,10 @@ __all__ = [
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 CPP_HARNESS = HARNESS_DIR / "native_harness.cpp"
 VERILOG_TB = HARNESS_DIR / "native_tb.v"
+CPP_SHARED = HARNESS_DIR / "camera_harness.h"
+"""Included by every Verilator runner (``#include``): the camera's pins and faster clocking."""
+VERILOG_SHARED = HARNESS_DIR / "camera_pins.vh"
+"""Included by every Icarus runner (`` `include``): the camera's pins and the DUT instance."""
 SIMULATORS = ("icarus", "verilator")
 VERILOG_ENV = "CAMTWIN_RTL_VERILOG"
 """If set: the ``camera.v`` that :func:`run_scenario` simulates instead of generating it."""
@@ -108,10 +112,12 @@ def _key(simulator: str, verilog: str, top: str, trace: bool = False) -> str:
 def harness_key(
     simulator: str, verilog: str, top: str, harness: Path, verilator_flags: tuple[str, ...]
 ) -> str:
-    """The build key of a runner: the simulator, top module, Verilator flags, harness source and
-    design text (a change to any of them is a new build directory)."""
+    """The build key of a runner: the simulator, top module, Verilator flags, harness source,
+    the file every runner of that simulator includes, and design text (a change to any of them
+    is a new build directory)."""
     flags = " ".join(verilator_flags) if simulator == "verilator" else ""
-    text = "\0".join((simulator, top, flags, harness.read_text(), verilog))
+    shared = CPP_SHARED if simulator == "verilator" else VERILOG_SHARED
+    text = "\0".join((simulator, top, flags, harness.read_text(), shared.read_text(), verilog))
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
@@ -245,6 +251,8 @@ def _build_icarus(directory: Path, top: str, exe: Path, testbench: Path) -> None
         "iverilog",
         "-g2012",
         f"-DDUT={top}",
+        "-I",
+        str(VERILOG_SHARED.parent),
         "-s",
         testbench.stem,
         "-o",

@@ -153,6 +153,10 @@ def test_the_wheel_carries_the_data_the_commands_need(installed):
         "regmap/third_party/genicam/PROVENANCE.md",
         "sim/harness/native_harness.cpp",
         "sim/harness/native_tb.v",
+        "sim/harness/camera_harness.h",
+        "sim/harness/camera_pins.vh",
+        "sim/harness/serve_harness.cpp",
+        "sim/harness/serve_tb.v",
         "regmap/generators/templates/c_header.h.j2",
         "timingspec/templates/report.html.j2",
     ):

@@ -26,6 +26,7 @@
 #include "Vdut.h"
 #include "Vdut___024root.h"
 #include "verilated.h"
+#include "camera_harness.h"
 #if VM_TRACE
 #include "verilated_vcd_c.h"
 #endif
@@ -59,35 +60,6 @@ struct Read {
     uint32_t data = 0;
     int resp = -1;
 };
-
-// The falling clock edge changes nothing in this design (every register is on the rising edge):
-// when no input changed either, a full eval() with the clock low would only recompute settled
-// logic. Verilator detects the next rising edge by comparing clk with the value it saw in the
-// previous eval(); clearing that value (a Verilator 5 internal, used only when it exists)
-// stands in for the low-clock eval and saves about a third of the time per cycle.
-template <class R>
-auto clock_low_without_eval(R* root, int) -> decltype(root->__Vtrigprevexpr___TOP__clk__0 = 0,
-                                                      bool()) {
-    root->clk = 0;
-    root->__Vtrigprevexpr___TOP__clk__0 = 0;
-    return true;
-}
-template <class R>
-bool clock_low_without_eval(R*, long) {
-    return false;
-}
-
-}  // namespace
-
-// The rising edge needs only Verilator's active and NBA phases: the input-combinational phase
-// that eval() runs first would recompute logic of inputs that have not changed since the
-// clock-low step (they only change between a rising edge and the next clock-low step). Weak
-// declarations of these Verilator 5 internals: when a Verilator version does not have them,
-// they are null and the loop calls eval(). About 1.5x faster for the camera.
-bool Vdut___024root___eval_phase__act(Vdut___024root*) __attribute__((weak));
-bool Vdut___024root___eval_phase__nba(Vdut___024root*) __attribute__((weak));
-
-namespace {
 
 int fail(const char* what) {
     std::fprintf(stderr, "native harness: %s\n", what);
@@ -158,18 +130,7 @@ int main(int argc, char** argv) {
 #endif
 
     // Synchronous reset: `reset` rising edges sample rst = 1; cycle 0 follows the last one.
-    dut.rst = 1;
-    dut.line1_in = 0;
-    dut.line2_i = 0;
-    dut.s_axil_awvalid = 0;
-    dut.s_axil_wvalid = 0;
-    dut.s_axil_arvalid = 0;
-    dut.s_axil_awprot = 0;
-    dut.s_axil_arprot = 0;
-    dut.s_axil_bready = 1;
-    dut.s_axil_rready = 1;
-    dut.clk = 0;
-    dut.eval();
+    hold_in_reset(dut);
     for (int64_t i = 0; i < reset; ++i) {
         dut.clk = 1;
         dut.eval();
@@ -244,10 +205,7 @@ int main(int argc, char** argv) {
             dump(false);
         }
         inputs_changed = false;
-        unsigned now = (dut.frame_start & 1u) | (dut.exposure_active & 1u) << 1 |
-                       (dut.frame_trigger_wait & 1u) << 2 | (dut.acquisition_active & 1u) << 3 |
-                       (dut.line0_out & 1u) << 4 | (dut.line2_o & 1u) << 5 |
-                       (dut.line2_oe & 1u) << 6;
+        unsigned now = output_bits(dut);
         if (now != prev) {
             unsigned diff = now ^ prev;
             for (int i = 0; i < 7; ++i)

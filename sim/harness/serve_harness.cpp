@@ -29,6 +29,7 @@
 #include "Vdut.h"
 #include "Vdut___024root.h"
 #include "verilated.h"
+#include "camera_harness.h"
 
 #include <chrono>
 #include <cinttypes>
@@ -38,25 +39,6 @@
 #include <cstring>
 #include <deque>
 #include <memory>
-
-namespace {
-
-template <class R>
-auto clock_low_without_eval(R* root, int) -> decltype(root->__Vtrigprevexpr___TOP__clk__0 = 0,
-                                                      bool()) {
-    root->clk = 0;
-    root->__Vtrigprevexpr___TOP__clk__0 = 0;
-    return true;
-}
-template <class R>
-bool clock_low_without_eval(R*, long) {
-    return false;
-}
-
-}  // namespace
-
-bool Vdut___024root___eval_phase__act(Vdut___024root*) __attribute__((weak));
-bool Vdut___024root___eval_phase__nba(Vdut___024root*) __attribute__((weak));
 
 namespace {
 
@@ -71,18 +53,7 @@ class Runner {
         rising_edge_only_ = Vdut___024root___eval_phase__act != nullptr &&
                             Vdut___024root___eval_phase__nba != nullptr;
         Vdut& d = *top_;
-        d.rst = 1;
-        d.line1_in = 0;
-        d.line2_i = 0;
-        d.s_axil_awvalid = 0;
-        d.s_axil_wvalid = 0;
-        d.s_axil_arvalid = 0;
-        d.s_axil_awprot = 0;
-        d.s_axil_arprot = 0;
-        d.s_axil_bready = 1;
-        d.s_axil_rready = 1;
-        d.clk = 0;
-        d.eval();
+        hold_in_reset(d);
         for (int i = 0; i < 3; ++i) {
             d.clk = 1;
             d.eval();
@@ -116,9 +87,7 @@ class Runner {
             d.eval();
         }
         changed_ = false;
-        unsigned now = (d.frame_start & 1u) | (d.exposure_active & 1u) << 1 |
-                       (d.frame_trigger_wait & 1u) << 2 | (d.acquisition_active & 1u) << 3 |
-                       (d.line0_out & 1u) << 4 | (d.line2_o & 1u) << 5 | (d.line2_oe & 1u) << 6;
+        unsigned now = output_bits(d);
         if (now != prev_) {
             unsigned diff = now ^ prev_;
             for (int i = 0; i < 7; ++i)
