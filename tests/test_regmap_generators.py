@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import subprocess
 
-from regmap.generators import GENERATORS, generate_c_header, generate_markdown, write_atomic
+import pytest
+
+from regmap.generators import (
+    GENERATORS,
+    generate_c_header,
+    generate_markdown,
+    write_atomic,
+    write_new,
+)
 
 PROGRAM = r"""
 #include <stdio.h>
@@ -110,4 +118,15 @@ def test_write_atomic_only_rewrites_changed_files(tmp_path):
     assert path.stat().st_mtime_ns == mtime
     assert write_atomic(path, "b") is True
     assert path.read_text() == "b"
+    assert [p.name for p in path.parent.iterdir()] == ["x.txt"]  # no temporary left behind
+
+
+def test_write_new_never_replaces_a_file(tmp_path):
+    path = tmp_path / "sub" / "x.txt"
+    write_new(path, b"a")
+    assert path.read_bytes() == b"a"
+    assert oct(path.stat().st_mode & 0o777) == "0o644"
+    with pytest.raises(FileExistsError):
+        write_new(path, b"b")
+    assert path.read_bytes() == b"a"
     assert [p.name for p in path.parent.iterdir()] == ["x.txt"]  # no temporary left behind

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
+
+from regmap.generators import write_new
 
 from ..outputs import shown
 from ..resources import (
@@ -47,19 +47,6 @@ def project_files() -> dict[Path, Path]:
     return files
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Create ``path`` with ``data`` atomically; never replace an existing file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.link(tmp, path)  # fails if the file appeared meanwhile
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def run(args: argparse.Namespace) -> int:
     """Write the project; 2 (usage error) if any of its files exists already."""
     if not args.directory.strip():
@@ -81,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     written = []
     try:
         for rel, src in files.items():
-            _write_new(root / rel, src.read_bytes())
+            write_new(root / rel, src.read_bytes())
             written.append(rel)
     except OSError as exc:
         for rel in written:  # all or nothing

@@ -40,6 +40,7 @@ __all__ = [
     "generate_genicam_xml",
     "generate_markdown",
     "write_atomic",
+    "write_new",
 ]
 
 
@@ -80,14 +81,31 @@ def write_atomic(path: Path, text: str) -> bool:
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
         return False
+    _put_in_place(path, data, replace=True)
+    return True
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data`` atomically; never replace an existing file
+    (:class:`FileExistsError`, even if the file appeared while this one was written)."""
+    _put_in_place(Path(path), data, replace=False)
+
+
+def _put_in_place(path: Path, data: bytes, replace: bool) -> None:
+    """Write ``data`` to a temporary file beside ``path`` (mode 0644), then give it the name
+    ``path``: replacing what is there, or only if nothing is (a hard link). Readers see the
+    whole file or none; no temporary file is left behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the file appeared meanwhile
+            Path(tmp).unlink()
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return True
