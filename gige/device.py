@@ -266,8 +266,8 @@ class Device:
             self._deliver(frames)
             if nxt is None:
                 wait = _WAIT_MAX_S
-            else:
-                wait = min(max((nxt - now) / rate, _WAIT_MIN_S), _WAIT_MAX_S)
+            else:  # from now: making the frames' pixels took a while
+                wait = min(max((nxt - self.now()) / rate, _WAIT_MIN_S), _WAIT_MAX_S)
             self._wake.wait(wait)
             self._wake.clear()
 
