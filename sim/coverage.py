@@ -343,7 +343,9 @@ class Coverage:
                 self.hit("frame.source=FreeRun")
                 return
             src = tl.field("TriggerSource", t, 0)
-            self.hit(f"frame.source={CROSSES['frame.source'][src + 1]}")
+            names = CROSSES["frame.source"]
+            # a trigger that entered before a raw write stored a reserved TriggerSource value
+            self.hit(f"frame.source={names[src + 1] if src + 1 < len(names) else 'reserved'}")
             self.hit(f"frame.delay={_num(tl.field('TriggerDelay', t, 0))}")
             if src in (1, 2):
                 act = tl.field("TriggerActivation", t, 0)

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 from regmap import RegisterMap
+from regmap.model import Access
 
 __all__ = [
     "FINAL_READS",
@@ -301,20 +302,28 @@ def random_scenario(
 USER_PATTERNS = ((1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 1, 1), (0, 0, 1), (1, 1, 0))
 """UserOutputValue 0, 1, 2: patterns in which each output differs from the other two."""
 
-RAW_WRITE_REGS = (
-    ("FC_MULTIPLIER", 0),
-    ("EXPOSURE_TIME", 0),
-    ("TRIGGER_DELAY", 0),
-    ("TRIGGER_DELAY", 1),
-    ("ACQ_FRAME_PERIOD", 0),
-    ("ACQ_FRAME_COUNT", 0),
-    ("USER_OUTPUT", 0),
-    ("USER_OUTPUT", 2),
-    ("LINE_DEBOUNCE", 1),
-    ("EVENT_STATUS", 0),
-    ("GAIN", 0),
+
+def raw_write_targets(rmap: RegisterMap) -> list[tuple[str, int]]:
+    """Every register element with a writable (``rw``/``wo``) or write-1-to-clear field: the
+    targets of raw writes, which may store any value of a field's bits (docs/semantics.md,
+    "Every stored value")."""
+    writable = (Access.RW, Access.WO, Access.W1C)
+    return [
+        (reg.name, i)
+        for reg in rmap.registers
+        if any(f.access in writable for f in reg.fields)
+        for i in range(reg.count)
+    ]
+
+
+LONG_TIME_REGS = (
+    "EXPOSURE_TIME",
+    "ACQ_FRAME_PERIOD",
+    "TRIGGER_DELAY",
+    "LINE_DEBOUNCE",
+    "LINK_THROUGHPUT",
 )
-"""Registers the random raw writes go to (elements), with any data and byte strobe."""
+"""Registers whose random raw words are mostly kept short, so that frames keep coming."""
 
 
 def unmapped_addresses(rmap: RegisterMap) -> list[int]:
@@ -361,19 +370,22 @@ def _special_ops(rng: random.Random, rmap: RegisterMap, c: int, ops: list[Op]) -
         ops.append(op(t, "execute", "TriggerSoftware", TriggerSelector="AcquisitionStart"))
         return t
     if r < 0.6:
-        # Raw writes: any 32-bit word, any byte strobe.
+        # Raw writes to any writable register: 0, all ones (every field at the top of its
+        # bits), both with all bytes, or a random word with any byte strobe.
+        targets = raw_write_targets(rmap)
         for i in range(rng.randint(1, 3)):
-            name, idx = rng.choice(RAW_WRITE_REGS)
+            name, idx = rng.choice(targets)
             reg = rmap.register(name)
-            value = rng.getrandbits(32)
-            strobe = rng.randint(0, 15)
-            if name == "FC_MULTIPLIER":
-                # M >= 1: M = 0 is outside the legal range and crashes the model's
-                # event-driven mode (docs/coverification.md); the low byte is never 0.
-                value |= 1
-            if name in ("EXPOSURE_TIME", "ACQ_FRAME_PERIOD", "TRIGGER_DELAY", "LINE_DEBOUNCE"):
-                # Mostly short times, so that frames keep coming; sometimes any word.
-                value = value if rng.random() < 0.25 else value & 0x00FF_00FF
+            r = rng.random()
+            if r < 0.2:
+                value, strobe = 0, 0xF
+            elif r < 0.4:
+                value, strobe = 0xFFFF_FFFF, 0xF
+            else:
+                value, strobe = rng.getrandbits(32), rng.randint(0, 15)
+                if name in LONG_TIME_REGS and rng.random() >= 0.25:
+                    # mostly short times; sometimes any word
+                    value &= 0x00FF_00FF
             ops.append(
                 Op(c + 3 * i, "write", f"{name}[{idx}]", value, (), strobe, reg.address_of(idx))
             )
