@@ -7,11 +7,15 @@ import contextlib
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from regmap import RegisterMap, RegmapError, load
 
 from ..outputs import OutputError, OutputSetStage, check_output_path, output_set, shown
 from ..resources import PROJECT_REGMAP, default_regmap
+
+if TYPE_CHECKING:
+    from firmware_model.scenario import Scenario
 
 DEFAULT_REGMAP_HELP = f"{PROJECT_REGMAP} in the current directory, else the bundled camera map"
 
@@ -21,7 +25,7 @@ class UsageError(Exception):
 
 
 class CompileFailed(Exception):
-    """The register map has errors; they were already printed."""
+    """The register map (or scenario) has errors; they were already printed."""
 
 
 def add_regmap_argument(parser: argparse.ArgumentParser, *flags: str) -> None:
@@ -147,6 +151,21 @@ def load_regmap(
         require_camera(rmap, camera)
     check_consumers(rmap, uses, notes)
     return rmap
+
+
+def load_scenario_file(path: str | Path, rmap: RegisterMap) -> Scenario:
+    """Load and check a scenario file for ``rmap``; print its diagnostics and raise
+    :class:`CompileFailed` on errors, a usage error if it cannot be read."""
+    from firmware_model.scenario import ScenarioError, load_scenario
+
+    path = check_input(path, "scenario")
+    try:
+        return load_scenario(path, rmap)
+    except ScenarioError as exc:
+        print(exc.render(), file=sys.stderr)
+        raise CompileFailed from None
+    except OSError as exc:
+        raise UsageError(f"cannot read scenario '{shown(path)}': {exc.strerror or exc}") from None
 
 
 def check_consumers(rmap: RegisterMap, uses: Iterable[str], notes: list[str] | None = None) -> None:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from ..outputs import shown
 from ..resources import default_scenario
 from ._common import (
     CompileFailed,
-    UsageError,
     add_output_argument,
     add_regmap_argument,
-    check_input,
     check_output,
     load_regmap,
+    load_scenario_file,
     write_outputs,
 )
 
@@ -54,7 +51,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run the scenario and write the results; 0 on success, 1 on errors in the inputs."""
     from firmware_model.results import RESULT_FILES, write_results
-    from firmware_model.scenario import ScenarioError, load_scenario
 
     out = args.output
     check_output(out)
@@ -62,19 +58,15 @@ def run(args: argparse.Namespace) -> int:
         rmap = load_regmap(args.regmap, ("firmware model",), camera="model")
     except CompileFailed:
         return 1
-    path = check_input(args.scenario, "scenario")
     try:
-        scenario = load_scenario(path, rmap)
-    except ScenarioError as exc:
-        print(exc.render(), file=sys.stderr)
+        scenario = load_scenario_file(args.scenario, rmap)
+    except CompileFailed:
         return 1
-    except OSError as exc:
-        raise UsageError(f"cannot read scenario '{shown(path)}': {exc.strerror or exc}") from None
     # The loader checked everything the model takes: an exception from here on is a bug.
     result = scenario.run(args.mode)
     with write_outputs(out, RESULT_FILES) as stage:
         summary = write_results(
-            scenario, result, stage.path, title=f"{path.name} ({args.mode} mode)"
+            scenario, result, stage.path, title=f"{Path(args.scenario).name} ({args.mode} mode)"
         )
     print("\n".join(summary))
     print(f"results written to {out}/")

@@ -9,13 +9,12 @@ import sys
 import threading
 import time
 
-from ..outputs import shown
 from ._common import (
     CompileFailed,
     UsageError,
     add_regmap_argument,
-    check_input,
     load_regmap,
+    load_scenario_file,
 )
 
 STATUS_INTERVAL_S = 1.0
@@ -92,7 +91,6 @@ def _status(dev, prev_bytes: int, dt: float) -> tuple[str, int]:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM: 0; 1 if the map or scenario has errors; 2 usage errors."""
-    from firmware_model.scenario import ScenarioError, load_scenario
     from gige import Device, PortInUseError
 
     try:
@@ -106,16 +104,10 @@ def run(args: argparse.Namespace) -> int:
         rmap = apply_overrides(rmap, slow_overrides())
     scenario = None
     if args.scenario is not None:
-        path = check_input(args.scenario, "scenario")
         try:
-            scenario = load_scenario(path, rmap)
-        except ScenarioError as exc:
-            print(exc.render(), file=sys.stderr)
+            scenario = load_scenario_file(args.scenario, rmap)
+        except CompileFailed:
             return 1
-        except OSError as exc:
-            raise UsageError(
-                f"cannot read scenario '{shown(path)}': {exc.strerror or exc}"
-            ) from None
         rmap = scenario.rmap
     if not 0 < args.port <= 65535:
         raise UsageError(f"--port must be 1..65535, not {args.port}")
