@@ -20,6 +20,7 @@ from camtwin.resources import genapi_xsd
 from hdl.bankexport import generate_bank_verilog
 from regmap import RegmapError, UnsupportedMap, loads
 from regmap.generators import generate_c_header, generate_genicam_xml, generate_markdown
+from tests.cc import check_syntax
 
 REG_NAMES = ["CTRL", "A_B", "A", "STATUS", "GAIN", "X1", "IRQ"]
 FIELD_NAMES = ["b_c", "c", "en", "value", "x", "x_set", "written", "mode"]
@@ -135,11 +136,7 @@ def _outputs_build(text: str, tmp) -> None:
     event("accepted")
     header = tmp / "h.h"
     header.write_text(generate_c_header(rmap))
-    proc = subprocess.run(
-        ["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-x", "c", header],
-        capture_output=True,
-        text=True,
-    )
+    proc = check_syntax(header, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr + "\n" + text
     bank = tmp / "bank.v"
     bank.write_text(generate_bank_verilog(rmap))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.serving import discover, reaped, stop
+
 pytestmark = pytest.mark.netns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,35 +34,12 @@ def _serve(*args: str, **kw) -> subprocess.Popen:
     )
 
 
-def _discover(port: int, timeout: float = 10.0) -> bytes:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(0.2)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            s.sendto(struct.pack(">BBHHH", 0x42, 0x11, 2, 0, 1), ("127.0.0.1", port))
-            try:
-                return s.recv(2048)
-            except TimeoutError:
-                continue
-    finally:
-        s.close()
-    raise AssertionError("the device never answered")
-
-
 def test_serve_prints_identity_and_stops_cleanly(camera_map):
-    p = _serve("--serial", "S-1", "--user-name", "left", "--port", "3956")
-    try:
-        ans = _discover(3956)
+    with reaped(_serve("--serial", "S-1", "--user-name", "left", "--port", "3956")) as p:
+        ans = discover(3956, timeout=10)
         assert ans[0xD8 + 8 : 0xD8 + 8 + 3] == b"S-1"
         time.sleep(1.3)  # at least one status line
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.communicate()
+        out, err = stop(p, timeout=10)
     assert p.returncode == 0, err
     assert err == ""
     lines = out.splitlines()
@@ -75,15 +54,9 @@ def test_serve_prints_identity_and_stops_cleanly(camera_map):
 
 
 def test_sigterm_stops_cleanly():
-    p = _serve("--port", "3957")
-    try:
-        _discover(3957)
-        p.send_signal(signal.SIGTERM)
-        _out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.communicate()
+    with reaped(_serve("--port", "3957")) as p:
+        discover(3957, timeout=10)
+        _out, err = stop(p, timeout=10, sig=signal.SIGTERM)
     assert p.returncode == 0, err
 
 
@@ -149,17 +122,11 @@ def _readreg(port: int, addr: int) -> tuple[int, int]:
 def test_serve_the_rtl(slow_camera_map, simulator, port):
     """``--backend verilator|icarus`` serves the generated RTL of the slow-clock variant: the
     register reads are AXI4-Lite reads of the RTL (its sensor is the variant's)."""
-    p = _serve("--backend", simulator, "--port", str(port), "--speed", "0.02")
-    try:
-        _discover(port, timeout=600)  # the first use builds the RTL
+    with reaped(_serve("--backend", simulator, "--port", str(port), "--speed", "0.02")) as p:
+        discover(port, timeout=600)  # the first use builds the RTL
         addr = slow_camera_map.feature("SensorWidth")[0].address
         assert _readreg(port, addr) == (0, slow_camera_map.constant("SensorWidth"))
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.communicate()
+        out, err = stop(p, timeout=10)
     assert p.returncode == 0, err
     lines = out.splitlines()
     assert lines[3] == f"rtl     {simulator}, the slow-clock variant of the map (1 MHz)"
@@ -171,17 +138,11 @@ def test_serve_the_rtl(slow_camera_map, simulator, port):
 def test_serve_the_rtl_at_the_maps_own_clock(camera_map):
     """``--rtl-clock map``: the RTL of the map itself (125 MHz, the full sensor), with the line
     saying that it runs slower than real time."""
-    p = _serve("--backend", "verilator", "--rtl-clock", "map", "--port", "3960")
-    try:
-        _discover(3960, timeout=900)  # the first use builds the RTL
+    with reaped(_serve("--backend", "verilator", "--rtl-clock", "map", "--port", "3960")) as p:
+        discover(3960, timeout=900)  # the first use builds the RTL
         addr = camera_map.feature("SensorWidth")[0].address
         assert _readreg(3960, addr) == (0, camera_map.constant("SensorWidth"))
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.communicate()
+        out, err = stop(p, timeout=10)
     assert p.returncode == 0, err
     note = out.splitlines()[3]
     assert note.startswith("rtl     verilator at the map's 125 MHz: slower than real time"), note

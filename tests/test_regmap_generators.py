@@ -13,6 +13,7 @@ from regmap.generators import (
     write_atomic,
     write_new,
 )
+from tests.cc import run_program
 
 PROGRAM = r"""
 #include <stdio.h>
@@ -41,27 +42,7 @@ int main(void) {
 def test_c_header_compiles_and_matches_the_map(camera_map, tmp_path):
     (tmp_path / "camera.h").write_text(generate_c_header(camera_map))
     (tmp_path / "main.c").write_text(PROGRAM)
-    exe = tmp_path / "main"
-    subprocess.run(
-        [
-            "gcc",
-            "-std=c99",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-o",
-            str(exe),
-            str(tmp_path / "main.c"),
-        ],
-        check=True,
-        cwd=tmp_path,
-    )
-    out = [
-        int(x)
-        for x in subprocess.run(
-            [str(exe)], check=True, capture_output=True, text=True
-        ).stdout.split()
-    ]
+    out = run_program(tmp_path / "main.c", tmp_path / "main", cwd=tmp_path)
     # Values read off regmap/camera.yaml by hand.
     assert out == [
         0x10114,  # TRIGGER_DELAY at 0x10104, stride 0x10, element 1

@@ -4,7 +4,6 @@ header's macros and the GenApi formulas."""
 from __future__ import annotations
 
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -13,6 +12,7 @@ from genicam import genapi
 from firmware_model.genicam_port import connect_bus
 from regmap import RegmapError, loads
 from regmap.generators import generate_c_header, generate_genicam_xml, generate_markdown
+from tests.cc import run_program
 from tests.test_genicam import DictBus
 
 NS = {"g": "http://www.genicam.org/GenApi/Version_1_1"}
@@ -91,24 +91,7 @@ def test_header_macros_round_like_the_model(ties_map, tmp_path):
         + "\n".join(lines)
         + "\nreturn 0;\n}\n"
     )
-    exe = tmp_path / "ties"
-    subprocess.run(
-        [
-            "gcc",
-            "-std=c99",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-o",
-            str(exe),
-            str(tmp_path / "main.c"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    got = [
-        int(x) for x in subprocess.run([str(exe)], capture_output=True, text=True).stdout.split()
-    ]
+    got = run_program(tmp_path / "main.c", tmp_path / "ties", capture_output=True)
     assert got == [raw for *_x, raw in TIES]
 
 

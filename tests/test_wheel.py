@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import struct
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 import xmlschema
 
+from tests.cc import check_syntax
 from tests.conftest import ROOT
+from tests.serving import discover, reaped, stop
 
 SENSORHUB = ROOT / "docs" / "examples" / "sensorhub.yaml"
 
@@ -186,20 +184,7 @@ def test_a_map_of_another_device_from_outside_the_checkout(installed, outside, t
     written = sorted(p.name for p in (outside / "out").iterdir())
     assert written == ["sensorhub.h", "sensorhub.md", "sensorhub.xml", "sensorhub_regs.v"]
     assert "skipped   the camera top (sensorhub.v)" in out
-    subprocess.run(
-        [
-            "gcc",
-            "-std=c99",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-fsyntax-only",
-            "-x",
-            "c",
-            str(outside / "out" / "sensorhub.h"),
-        ],
-        check=True,
-    )
+    check_syntax(outside / "out" / "sensorhub.h", check=True)
     subprocess.run(
         [
             "iverilog",
@@ -237,23 +222,6 @@ def test_the_project_camtwin_init_writes(installed, outside):
     assert installed.package_files() == before
 
 
-def _discover(port: int, timeout: float = 20.0) -> bytes:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(0.2)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            s.sendto(struct.pack(">BBHHH", 0x42, 0x11, 2, 0, 1), ("127.0.0.1", port))
-            try:
-                return s.recv(2048)
-            except TimeoutError:
-                continue
-    finally:
-        s.close()
-    raise AssertionError("the device never answered")
-
-
 @pytest.mark.netns
 def test_serve_from_the_wheel(installed, outside):
     p = subprocess.Popen(
@@ -264,14 +232,9 @@ def test_serve_from_the_wheel(installed, outside):
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
-        _discover(3971)
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=20)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.communicate()
+    with reaped(p):
+        discover(3971, timeout=20)
+        out, err = stop(p, timeout=20)
     assert p.returncode == 0, err
     assert out.splitlines()[-1] == "stopped"
 
