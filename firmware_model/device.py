@@ -34,7 +34,7 @@ from .render import PFNC, ImageSettings, Renderer
 from .scenario import Scenario
 from .simulate import Write, _apply
 
-__all__ = ["DeviceFrame", "FirmwareBackend"]
+__all__ = ["DeviceFrame", "FirmwareBackend", "LiveInputs"]
 
 _INF = float("inf")
 
@@ -65,7 +65,49 @@ class DeviceFrame:
         return self.renderer.render(self.settings, self.frame_id, self.timestamp).data
 
 
-class FirmwareBackend:
+class LiveInputs:
+    """What the device backends (the firmware model's here, the RTL's in ``sim.serve``) share:
+    the scenario's timeline (:meth:`Scenario.items`) merged with the Line1/Line2 edges that
+    :meth:`set_line` schedules meanwhile, and the link rate the map sets.
+
+    A subclass holds ``_next`` (the timeline's next item or None), ``_live`` (a heap of
+    ``(cycle, seq, line, level)``), ``_seq`` (an :func:`itertools.count`), ``regs``,
+    ``_features`` and ``clock_hz``, and says which ``cycle`` it is in."""
+
+    _next: tuple[int, int, str, Any] | None
+    _live: list[tuple[int, int, int, int]]
+    _seq: Iterator[int]
+    _features: set[str]
+    regs: RegisterFile
+    clock_hz: int
+    cycle: int
+
+    def _next_key(self) -> float:
+        """The cycle of the next scenario item or live edge (infinity: none)."""
+        k = self._next[0] if self._next is not None else _INF
+        if self._live and self._live[0][0] < k:
+            k = self._live[0][0]
+        return k
+
+    def set_line(self, line: int, level: int, at_cycle: int | None = None) -> None:
+        """Drive Line1 (``line=1``) or Line2 (``line=2``) to ``level`` from ``at_cycle`` on."""
+        if line not in (1, 2):
+            raise ValueError(f"line must be 1 (Line1) or 2 (Line2), not {line!r}")
+        if level not in (0, 1):
+            raise ValueError(f"level must be 0 or 1, not {level!r}")
+        c = self.cycle if at_cycle is None else max(int(at_cycle), self.cycle)
+        heapq.heappush(self._live, (c, next(self._seq), line, int(level)))
+
+    def stream_rate(self) -> float | None:
+        """The link rate from DeviceLinkThroughputLimit when the map has it, else 1 Gb/s."""
+        if "DeviceLinkThroughputLimit" in self._features:
+            raw = self.regs.get_raw("DeviceLinkThroughputLimit")
+            if raw > 0:
+                return self.clock_hz * 65536 / raw
+        return 125e6
+
+
+class FirmwareBackend(LiveInputs):
     """The firmware model behind a GigE Vision device (see the module docstring)."""
 
     def __init__(
@@ -105,12 +147,6 @@ class FirmwareBackend:
             self._next = next(self._script, None)
 
     # -- scenario -------------------------------------------------------------------------
-    def _next_key(self) -> float:
-        k = self._next[0] if self._next is not None else _INF
-        if self._live and self._live[0][0] < k:
-            k = self._live[0][0]
-        return k
-
     def _apply_due(self, t: int) -> bool:
         """Apply the writes and pin edges due by cycle ``t``; whether a pin level changed."""
         before = tuple(self._levels)
@@ -155,15 +191,6 @@ class FirmwareBackend:
             return "read_only" if "read-only" in exc.reason else "error"
         return "ok"
 
-    def set_line(self, line: int, level: int, at_cycle: int | None = None) -> None:
-        """Drive Line1 (``line=1``) or Line2 (``line=2``) to ``level`` from ``at_cycle`` on."""
-        if line not in (1, 2):
-            raise ValueError(f"line must be 1 (Line1) or 2 (Line2), not {line!r}")
-        if level not in (0, 1):
-            raise ValueError(f"level must be 0 or 1, not {level!r}")
-        c = self.model.cycle if at_cycle is None else max(int(at_cycle), self.model.cycle)
-        heapq.heappush(self._live, (c, next(self._seq), line, int(level)))
-
     def next_event(self) -> int | None:
         """The smallest ``until`` for which :meth:`advance` has something new to do: step a
         cycle where the model is active (a frame starts, is read out...) or an input applies."""
@@ -175,14 +202,6 @@ class FirmwareBackend:
         else:
             best = min(best, self.model.cycle)
         return None if best == _INF else int(best) + 1
-
-    def stream_rate(self) -> float | None:
-        """The link rate from DeviceLinkThroughputLimit when the map has it, else 1 Gb/s."""
-        if "DeviceLinkThroughputLimit" in self._features:
-            raw = self.regs.get_raw("DeviceLinkThroughputLimit")
-            if raw > 0:
-                return self.clock_hz * 65536 / raw
-        return 125e6
 
     def stats(self) -> dict[str, int]:
         return {

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from firmware_model.device import DeviceFrame
+from firmware_model.device import DeviceFrame, LiveInputs
 from firmware_model.imaging import Imaging
 from firmware_model.registers import RegisterFile
 from firmware_model.render import PFNC, ImageSettings, Renderer
@@ -282,7 +282,7 @@ class _ShadowBus:
         self.pending.append((addr, value, strobe))
 
 
-class RtlBackend:
+class RtlBackend(LiveInputs):
     """The generated RTL of ``rmap`` behind a GigE Vision device (see the module docstring).
 
     ``simulator``: ``verilator`` or ``icarus``; ``scenario``: a ``firmware_model`` scenario
@@ -436,12 +436,6 @@ class RtlBackend:
         for addr, value, strobe in pending:
             self._bus_write(addr, value, strobe)
 
-    def _next_key(self) -> float:
-        k = self._next[0] if self._next is not None else _INF
-        if self._live and self._live[0][0] < k:
-            k = self._live[0][0]
-        return k
-
     # -- Backend --------------------------------------------------------------------------
     @property
     def clock_hz(self) -> int:
@@ -494,15 +488,6 @@ class RtlBackend:
             return self._classify(addr, True)
         return "ok"
 
-    def set_line(self, line: int, level: int, at_cycle: int | None = None) -> None:
-        """Drive Line1 (``line=1``) or Line2 (``line=2``) to ``level`` from ``at_cycle`` on."""
-        if line not in (1, 2):
-            raise ValueError(f"line must be 1 (Line1) or 2 (Line2), not {line!r}")
-        if level not in (0, 1):
-            raise ValueError(f"level must be 0 or 1, not {level!r}")
-        c = self.cycle if at_cycle is None else max(int(at_cycle), self.cycle)
-        heapq.heappush(self._live, (c, next(self._seq), line, int(level)))
-
     def advance(self, until_cycle: int) -> list[DeviceFrame]:
         """Run the RTL up to ``until_cycle`` (device cycles); the frames read out meanwhile.
 
@@ -554,14 +539,6 @@ class RtlBackend:
         if self.levels[_SIG["acquisition_active"]]:
             best = min(best, now + max(1, self.clock_hz // 100))
         return None if best == _INF else int(max(best, now)) + 1
-
-    def stream_rate(self) -> float | None:
-        """The link rate from DeviceLinkThroughputLimit (as the RTL holds it), else 1 Gb/s."""
-        if "DeviceLinkThroughputLimit" in self._features:
-            raw = self.regs.get_raw("DeviceLinkThroughputLimit")
-            if raw > 0:
-                return self.clock_hz * 65536 / raw
-        return 125e6
 
     def stats(self) -> dict[str, int]:
         """Frames started (the RTL's ``frame_start`` pin); triggers: the frames a FrameStart
