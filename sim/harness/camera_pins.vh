@@ -1,5 +1,6 @@
-// The generated camera's pins as testbench signals, and the design under test (`DUT, the top
-// module) wired to them: included in the body of the Icarus runners (native_tb.v, serve_tb.v).
+// The generated camera's pins as testbench signals, the design under test (`DUT, the top module)
+// wired to them, and its outputs as one vector: included in the body of the Icarus runners
+// (native_tb.v, serve_tb.v).
 // The testbench drives clk, rst, line1_in, line2_i and the AXI4-Lite master's address, data,
 // strobe and valid signals; BREADY and RREADY are always high, AWPROT and ARPROT zero.
   reg clk = 1'b0;
@@ -47,3 +48,10 @@
       .frame_trigger_wait(frame_trigger_wait),
       .acquisition_active(acquisition_active)
   );
+
+  // The outputs as bits in the runners' signal order (bit i = signal index i): frame_start,
+  // exposure_active, frame_trigger_wait, acquisition_active, line0_out, line2_o, line2_oe.
+  wire [6:0] outputs = {
+    line2_oe, line2_o, line0_out, acquisition_active, frame_trigger_wait, exposure_active,
+    frame_start
+  };

@@ -166,8 +166,7 @@ module native_tb;
         // ---- cycle t: sample with everything settled
         #4 clk = 1'b0;
         #3;
-        now = {line2_oe, line2_o, line0_out, acquisition_active, frame_trigger_wait,
-               exposure_active, frame_start};
+        now = outputs;
         if (now !== prev) begin
           for (i = 0; i < 7; i = i + 1)
             if (now[i] !== prev[i]) $fdisplay(out, "1 %0d %0d %0d 0", i, t, now[i]);
