@@ -197,6 +197,13 @@ def _steady(values: list[float]) -> float:
     return statistics.median(values[1:-1] or values)
 
 
+# arv-camera-test counts the frames between two runs of a GLib 1 s timeout, which GLib rearms
+# from the moment it ran: a loaded host that wakes the client's main loop late lengthens that
+# "second" (by 10-30 ms on a loaded 2-core machine: 127 or 128 frames at 125 frames/s, second
+# after second). It can only lengthen it: fewer frames than the rate are never the timer's.
+TICK_LATENESS = 0.05
+
+
 # A loaded 2-core CI host can hold the client's stream thread for longer than Aravis' default
 # frame retention (100 ms) and packet timeout: give late packets and resends time to arrive.
 PATIENT = ("--frame-retention=1000", "--packet-timeout=100")
@@ -220,7 +227,10 @@ def test_camera_test_continuous_at_the_resulting_frame_rate(twin):
     wall_rate = rate * twin.target.speed
     # per-second frame counts are whole numbers: a slowed-down device's 2.5 frames/s is 2 or 3
     tol = max(0.01, 1 / wall_rate)
-    assert math.isclose(_steady(run.frames_per_s), wall_rate, rel_tol=tol), run.frames_per_s
+    steady = _steady(run.frames_per_s)
+    assert wall_rate * (1 - tol) <= steady <= wall_rate * (1 + TICK_LATENESS + tol), (
+        run.frames_per_s
+    )
 
 
 def test_camera_test_software_trigger(twin):
