@@ -9,7 +9,8 @@ repeating) and the pin levels that callers drive live with :meth:`set_line`.
 A frame leaves when the model says it is read out (its ``readout_end`` event, cycle
 ``t0 + E + R(H)`` of a frame started in ``t0``, docs/semantics.md) with the image settings
 latched at its start; its pixels (:mod:`firmware_model.render`) are rendered when first read
-(outside :meth:`advance`), and its timestamp is ``t0``.
+(outside :meth:`advance`), from what the renderer built at the frame start (the scene or test
+pattern, the pipeline's table: once per configuration), and its timestamp is ``t0``.
 
 It implements ``gige.backend.Backend`` structurally (this package never imports ``gige``).
 """
