@@ -109,17 +109,17 @@ class OptoIOData:
         return self.table_v[-1]
 
 
-def _number(node: object, where: str) -> float:
-    """A finite number from the data file, or ValueError naming where it is."""
+def _number(node: object, where: str, data: str = "opto I/O data") -> float:
+    """A finite number from the data file ``data``, or ValueError naming where it is."""
     if isinstance(node, bool) or not isinstance(node, int | float) or not math.isfinite(node):
-        raise ValueError(f"opto I/O data: {where} must be a finite number, not {node!r}")
+        raise ValueError(f"{data}: {where} must be a finite number, not {node!r}")
     return float(node)
 
 
-def _get(node: object, key: str, where: str) -> object:
-    """``node[key]`` of a mapping from the data file, or ValueError naming the missing key."""
+def _get(node: object, key: str, where: str, data: str = "opto I/O data") -> object:
+    """``node[key]`` of a mapping from the data file ``data``, or ValueError naming the key."""
     if not isinstance(node, dict) or key not in node:
-        raise ValueError(f"opto I/O data: missing key {where}.{key}")
+        raise ValueError(f"{data}: missing key {where}.{key}")
     return node[key]
 
 

@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 import yaml
 
-from .electrical import OptoIOData, load_opto_data
+from .electrical import OptoIOData, _get, _number, load_opto_data
 
 __all__ = [
     "LINE2_DATA_PATH",
@@ -140,15 +140,11 @@ class Line2Data:
 
 
 def _num(node: object, where: str) -> float:
-    if isinstance(node, bool) or not isinstance(node, int | float) or not math.isfinite(node):
-        raise ValueError(f"Line2 data: {where} must be a finite number, not {node!r}")
-    return float(node)
+    return _number(node, where, "Line2 data")
 
 
 def _key(node: object, key: str, where: str) -> object:
-    if not isinstance(node, dict) or key not in node:
-        raise ValueError(f"Line2 data: missing key {where}.{key}")
-    return node[key]
+    return _get(node, key, where, "Line2 data")
 
 
 def _parse_line2(doc: object) -> Line2Data:
