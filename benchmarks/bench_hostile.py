@@ -39,10 +39,11 @@ def inputs() -> dict[str, tuple[str, str]]:
     merge = "x0: &x0 {a: 1, b: 2}\n" + "".join(
         f"x{i}: &x{i} {{<<: [" + ", ".join([f"*x{i - 1}"] * 9) + "]}\n" for i in range(1, 10)
     )
-    regs = "".join(
-        f"  - {{name: R{i}, address: {0x10000 + 4 * i}, "
+    values = "".join(f"      - {{name: V{i}, value: {i}}}\n" for i in range(256))
+    arrays = "".join(
+        f"  - {{name: R{i}, address: {0x10000 + 1024 * i}, array: {{selector: S, stride: 4}}, "
         f"fields: [{{name: f, bits: '7:0', access: rw}}]}}\n"
-        for i in range(6000)
+        for i in range(65)
     )
     spec_head = "spec: big\nrequirements:\n"
     req = (
@@ -58,10 +59,13 @@ def inputs() -> dict[str, tuple[str, str]]:
         "map: alias bomb (9^9)": ("map", bomb + minimal),
         "map: merge-key bomb (9^9)": ("map", merge + minimal),
         "map: 50k unknown keys": ("map", minimal + "".join(f"bad{i}: 1\n" for i in range(50000))),
-        "map: 6000 registers": (
+        "map: 16 640 registers": (
             "map",
             "device: {name: d, vendor: v, model: m, clock_hz: 125000000, "
-            "base_address: 0x10000}\nregisters:\n" + regs,
+            "base_address: 0x10000}\nselectors:\n  - name: S\n    selects: []\n    values:\n"
+            + values
+            + "registers:\n"
+            + arrays,
         ),
         "map: 2 MiB file": ("map", _fill("x:\n", "- 1\n", size=2 * MIB)),
         "spec: 7000 requirements": ("spec", spec_head + reqs),

@@ -53,7 +53,7 @@ _PROBE = (
 
 def generated_map(n: int) -> str:
     """A valid map of ``n`` registers, one rw field with an Integer feature each (23 YAML nodes
-    per register: 2000 registers stay within the 50 000-node input limit)."""
+    and about 170 bytes per register)."""
     lines = [
         "device: {name: big, vendor: bench, model: B1, clock_hz: 100_000_000, "
         "base_address: 0x10000}",

@@ -37,7 +37,16 @@ from .model import (
     SourceLoc,
     Visibility,
 )
-from .yamlsource import Context, Invalid, Reader, each, kind_of, parse, read_source
+from .yamlsource import (
+    MAX_MAP_NODES,
+    Context,
+    Invalid,
+    Reader,
+    each,
+    kind_of,
+    parse,
+    read_source,
+)
 
 __all__ = [
     "MAX_ARRAY_COUNT",
@@ -56,8 +65,8 @@ MAX_CONSTANT = 2**32 - 1
 """Constants are design parameters (counts, cycles): 0 to 2**32 - 1, like a register's value."""
 MAX_ARRAY_COUNT = 256
 """The most elements of a register array (values of a selector)."""
-MAX_REGISTER_INSTANCES = 4096
-"""The most registers of a map, every array element counted (16 KiB of register space)."""
+MAX_REGISTER_INSTANCES = 16_384
+"""The most registers of a map, every array element counted (64 KiB of register space)."""
 _SCALE_RE = re.compile(r"(period_)?q(\d+)")
 
 _ACCESS_NAMES = tuple(a.value for a in Access)
@@ -486,7 +495,9 @@ def loads(text: str, filename: str = "<string>") -> RegisterMap:
 
 
 def _loads(text: str, filename: str, check) -> RegisterMap:
-    ctx, root = parse(text, filename, "register map", "a mapping with 'device' and 'registers'")
+    ctx, root = parse(
+        text, filename, "register map", "a mapping with 'device' and 'registers'", MAX_MAP_NODES
+    )
     rmap = None
     if root is not None:
         builder = Builder(ctx)

@@ -25,7 +25,9 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_INPUT_BYTES",
     "MAX_INTEGER_DIGITS",
+    "MAX_MAP_NODES",
     "MAX_NODES",
+    "MAX_REPEATED_NODES",
     "NUMBER_MAX",
     "NUMBER_MIN",
     "Context",
@@ -44,8 +46,16 @@ MAX_INPUT_BYTES = 1 << 20
 MAX_DEPTH = 64
 """The deepest nesting of lists and mappings, aliases and merge keys expanded."""
 MAX_NODES = 50_000
-"""The most nodes (scalars, lists, mappings) a document may hold with every alias and merge key
-expanded where it is used: a document that expands to more (a "billion laughs") is refused."""
+"""The most nodes (scalars, lists, mappings) a timing spec or scenario may hold with every alias
+and merge key expanded where it is used: a document that expands to more is refused."""
+MAX_MAP_NODES = 250_000
+"""The same for a register map, which may be large: a plain map of 5000 one-field registers
+holds about 120 000 nodes."""
+MAX_REPEATED_NODES = 50_000
+"""The most nodes that aliases and merge keys may repeat (each use counted), unless the document
+writes more nodes itself, as far as it is read: a document that expands far beyond what it
+writes (a "billion laughs", a merge-key bomb) is refused after little work, whatever its size,
+while a large map may still use anchors."""
 MAX_INTEGER_DIGITS = 40
 """The longest integer literal, in digits (2**64 has 20 decimal digits, 64 binary ones need
 0b and 64 digits: the limit is on significant characters, separators removed)."""
@@ -92,12 +102,15 @@ class _LimitedComposer(yaml.composer.Composer):
     """The YAML composer, checked as it goes: nesting depth, recursive aliases, and the size of
     the document with every alias expanded (counted once per use, as the readers walk it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_nodes: int = MAX_NODES) -> None:
         super().__init__()
+        self._max_nodes = max_nodes
         self._depth = 0
         self._open: set[str] = set()  # anchors of the nodes being composed
         self._size: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded size, height)
         self._total = 0  # nodes so far, aliases expanded
+        self._written = 0  # nodes so far that the document writes itself
+        self._repeated = 0  # nodes so far that aliases and merge keys repeat
 
     # Tags: the readers look at text only, except for merge keys; skip implicit resolution.
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -113,12 +126,24 @@ class _LimitedComposer(yaml.composer.Composer):
             return "tag:yaml.org,2002:str"
         return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
 
-    def _count(self, n: int, mark: Any) -> None:
+    def _count(self, n: int, mark: Any, repeated: bool = False) -> None:
         self._total += n
-        if self._total > MAX_NODES:
+        if repeated:
+            self._repeated += n
+            limit = max(MAX_REPEATED_NODES, self._written)
+            if self._repeated > limit:
+                raise LimitExceeded(
+                    mark,
+                    f"aliases and merge keys repeat more than {limit} nodes (allowed: "
+                    f"{MAX_REPEATED_NODES}, or as many as the document writes itself before "
+                    f"them, here {self._written})",
+                )
+        else:
+            self._written += n
+        if self._total > self._max_nodes:
             raise LimitExceeded(
                 mark,
-                f"the document expands to more than {MAX_NODES} nodes "
+                f"the document holds more than {self._max_nodes} nodes "
                 "(with aliases and merge keys expanded)",
             )
 
@@ -133,7 +158,7 @@ class _LimitedComposer(yaml.composer.Composer):
                 )
             node = super().compose_node(parent, index)
             size, height = self._size[id(node)]
-            self._count(size, event.start_mark)
+            self._count(size, event.start_mark, repeated=True)
             if self._depth + height > MAX_DEPTH:
                 raise LimitExceeded(
                     event.start_mark,
@@ -192,9 +217,9 @@ if _PARSER is not None:
     class _Loader(_LimitedComposer, _PARSER, yaml.resolver.Resolver):  # type: ignore[misc, valid-type]
         """libyaml's parser (fast, keeps positions) under the limited composer."""
 
-        def __init__(self, stream: str) -> None:
+        def __init__(self, stream: str, max_nodes: int = MAX_NODES) -> None:
             _PARSER.__init__(self, stream)
-            _LimitedComposer.__init__(self)
+            _LimitedComposer.__init__(self, max_nodes)
             yaml.resolver.Resolver.__init__(self)
 
 else:  # pragma: no cover - without libyaml
@@ -208,11 +233,11 @@ else:  # pragma: no cover - without libyaml
     ):
         """The pure-Python parser under the limited composer."""
 
-        def __init__(self, stream: str) -> None:
+        def __init__(self, stream: str, max_nodes: int = MAX_NODES) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
-            _LimitedComposer.__init__(self)
+            _LimitedComposer.__init__(self, max_nodes)
             yaml.resolver.Resolver.__init__(self)
 
 
@@ -447,8 +472,9 @@ def each(nodes: list[Node], item: Callable[..., Any], *args: Any) -> list[Any]:
     return out
 
 
-def compose(text: str, ctx: Context) -> Node | None:
-    """The root node of ``text``, or None with a diagnostic (syntax errors, exceeded limits)."""
+def compose(text: str, ctx: Context, max_nodes: int = MAX_NODES) -> Node | None:
+    """The root node of ``text``, or None with a diagnostic (syntax errors, exceeded limits;
+    at most ``max_nodes`` nodes, aliases and merge keys expanded)."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_INPUT_BYTES:
         ctx.error(
@@ -462,7 +488,7 @@ def compose(text: str, ctx: Context) -> Node | None:
         col = nul - (text.rfind("\n", 0, nul) + 1)
         ctx.error(SourceLoc(ctx.file, line + 1, col + 1), "a NUL character is not allowed in YAML")
         return None
-    loader = _Loader(text)
+    loader = _Loader(text, max_nodes)
     try:
         return loader.get_single_node()
     except LimitExceeded as exc:
@@ -488,14 +514,17 @@ def compose(text: str, ctx: Context) -> Node | None:
     return None
 
 
-def parse(text: str, filename: str, what: str, expected: str) -> tuple[Context, Node | None]:
-    """A :class:`Context` for ``text`` and its root node (``None`` if it has none).
+def parse(
+    text: str, filename: str, what: str, expected: str, max_nodes: int = MAX_NODES
+) -> tuple[Context, Node | None]:
+    """A :class:`Context` for ``text`` and its root node (``None`` if it has none), of at most
+    ``max_nodes`` nodes.
 
     YAML syntax errors are diagnostics, and so is an empty document: "the ``what`` is empty",
     with ``expected`` (what the file should hold) as the allowed note.
     """
     ctx = Context(filename, text.splitlines())
-    root = compose(text, ctx)
+    root = compose(text, ctx, max_nodes)
     if root is None and not ctx.diagnostics:
         ctx.error(SourceLoc(filename, 1, 1), f"the {what} is empty", allowed=expected)
     return ctx, root

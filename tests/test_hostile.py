@@ -18,7 +18,7 @@ from firmware_model.scenario import load_scenario
 from regmap import load
 from regmap.diagnostics import EXCERPT, MAX_SHOWN, Diagnostic, DiagnosticsError
 from regmap.model import SourceLoc
-from regmap.yamlsource import MAX_INPUT_BYTES
+from regmap.yamlsource import MAX_INPUT_BYTES, MAX_MAP_NODES, MAX_REPEATED_NODES
 from timingspec.spec import load_spec
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
@@ -27,12 +27,15 @@ MARK = "# <- error"
 CASES = {
     # register maps: YAML structure and limits
     "regmap_recursive_alias": r"^alias \*c refers to a node that contains it",
-    "regmap_alias_bomb": r"^the document expands to more than 50000 nodes",
+    "regmap_alias_bomb": r"^aliases and merge keys repeat more than 50000 nodes \(allowed: 50000, "
+    r"or as many as the document writes itself before them, here 14\)$",
     "regmap_deep_nesting": r"^nesting deeper than 64 levels$",
     "regmap_nul": r"^a NUL character is not allowed in YAML$",
     # sizes and numbers at the edges
     "regmap_huge_count": r"^count of register GAIN must be at most 256, not 1000000000$",
     "regmap_many_values": r"^selector ChannelSelector has 300 values, more than 256$",
+    "regmap_many_registers": r"^the map has 16640 registers \(array elements counted\), more than "
+    r"16384$",
     "regmap_huge_clock": r"^clock_hz must be at most 10000000000, not 1000000000000$",
     "regmap_max_overflow": r"^max of field DELAY\.delay must be 0 or between 1e-12 and 1e\+15 "
     r"in magnitude, not 1e999$",
@@ -55,7 +58,7 @@ CASES = {
     "spec_deep_expression": r"^in bound min: the expression nests deeper than 32 levels$",
     "spec_long_expression": r"^in bound min: the expression is 601 characters long, more than 500$",
     "spec_recursive_merge": r"^alias \*r refers to a node that contains it",
-    "spec_merge_bomb": r"^the document expands to more than 50000 nodes",
+    "spec_merge_bomb": r"^aliases and merge keys repeat more than 50000 nodes",
     # timing-spec stimuli
     "spec_pulse_count": r"^count must be at most 10000, not 1000000000$",
     "spec_edge_after_duration": r"^edge at 30000 µs is at or after the end of the stimulus "
@@ -141,6 +144,61 @@ def test_oversized_file_is_refused_at_once(tmp_path):
     (d,) = info.value.diagnostics
     assert (d.loc.line, d.loc.col) == (1, 1)
     assert re.fullmatch(r"the file is larger than the limit of 1048576 bytes \(1 MiB\)", d.message)
+
+
+def _plain_registers(first: int, n: int, fields: str) -> str:
+    return "".join(
+        f"  - {{name: R{i}, address: {0x10000 + 4 * i:#x}, fields: {fields}}}\n"
+        for i in range(first, first + n)
+    )
+
+
+_HEAD = (
+    "device: {name: big, vendor: test, model: B1, clock_hz: 1_000_000, base_address: 0x10000}\n"
+    "registers:\n"
+)
+_FIELD = "[{name: v, bits: '7:0', access: rw}]"
+
+
+def test_a_large_plain_map_loads(tmp_path):
+    """5000 registers without aliases (about 70 000 nodes, 0.4 MiB) are a map, not an attack."""
+    path = tmp_path / "big.yaml"
+    path.write_text(_HEAD + _plain_registers(0, 5000, _FIELD))
+    assert path.stat().st_size < MAX_INPUT_BYTES
+    rmap = load(path)
+    assert [r.name for r in rmap.registers[::1000]] == [f"R{i}" for i in range(0, 5000, 1000)]
+    assert main(["check", str(path)]) == 0
+
+
+def test_a_large_map_may_repeat_as_many_nodes_as_it_writes(tmp_path):
+    """Anchors may repeat more than 50 000 nodes in a map that writes more than that itself."""
+    plain = _plain_registers(0, 4000, _FIELD)  # 14 nodes each, written
+    aliased = (
+        f"  - {{name: R4000, address: {0x10000 + 4 * 4000:#x}, fields: &f {_FIELD}}}\n"
+        + _plain_registers(4001, 6999, "*f")  # 8 nodes repeated each
+    )
+    path = tmp_path / "anchors.yaml"
+    path.write_text(_HEAD + plain + aliased)
+    assert MAX_REPEATED_NODES < 8 * 6999  # more than a small document may repeat
+    rmap = load(path)
+    assert len(rmap.registers) == 11000
+    assert rmap.registers[-1].fields[0].name == "v"
+
+
+def test_a_document_of_too_many_nodes_is_refused(tmp_path):
+    path = tmp_path / "nodes.yaml"
+    path.write_text(
+        "numbers: [" + "0," * MAX_MAP_NODES + "]\n" + _HEAD + _plain_registers(0, 1, _FIELD)
+    )
+    assert path.stat().st_size < MAX_INPUT_BYTES
+    with pytest.raises(DiagnosticsError) as info:
+        load(path)
+    (d,) = info.value.diagnostics
+    assert re.fullmatch(
+        rf"the document holds more than {MAX_MAP_NODES} nodes \(with aliases and merge keys "
+        r"expanded\)",
+        d.message,
+    )
 
 
 def test_error_on_a_long_line_shows_a_short_excerpt(tmp_path):
