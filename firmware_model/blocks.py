@@ -136,8 +136,17 @@ class FrequencyConverter:
         need = self.period - self.a  # type: ignore[operator]
         return max(1, -(-need // m))
 
-    def skip(self, cycles: int, m: int) -> None:
-        """Advance ``cycles`` idle cycles during which no multiplier pulse is due."""
+    def skip(self, cycles: int, m: int, q: int = 1) -> None:
+        """Advance ``cycles`` cycles without an input edge: the multiplier pulses that fall due
+        advance the divider (``M``, ``Q`` as in :meth:`step`)."""
+        while self.owed and m:
+            k = max(1, -(-(self.period - self.a) // m))  # type: ignore[operator]
+            if k > cycles:
+                break
+            self.a += k * m - self.period  # type: ignore[operator]
+            self.owed -= 1
+            self.d = 0 if self.d + 1 >= q else self.d + 1
+            cycles -= k
         if self.owed:
             self.a += cycles * m
 

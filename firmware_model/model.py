@@ -175,6 +175,42 @@ _LINE_SOURCES = {
 }
 _ACQ_MODES = {"SingleFrame": 0, "MultiFrame": 1, "Continuous": 2}
 
+# Groups of configuration fields decoded together; a write re-decodes only its register's groups.
+_G_LINES, _G_CONVERTER, _G_TRIGGERS, _G_ACQUISITION, _G_TIMING = 1, 2, 4, 8, 16
+_G_ALL = 31
+_GROUP_FIELDS = {
+    _G_LINES: (
+        ("LineInverter", (0, 1, 2)),
+        ("LineMode", (2,)),
+        ("LineSource", (0, 1, 2)),
+        ("LineDebouncerTime", (1, 2)),
+        ("UserOutputValue", (0, 1, 2)),
+    ),
+    _G_CONVERTER: (
+        ("FrequencyConverterInputSource", (0,)),
+        ("FrequencyConverterMultiplier", (0,)),
+        ("FrequencyConverterDivider", (0,)),
+    ),
+    _G_TRIGGERS: (
+        ("TriggerMode", (0, 1)),
+        ("TriggerSource", (0, 1)),
+        ("TriggerActivation", (0, 1)),
+        ("TriggerDelay", (0, 1)),
+    ),
+    _G_ACQUISITION: (("AcquisitionMode", (0,)), ("AcquisitionFrameCount", (0,))),
+    _G_TIMING: (
+        ("ExposureTime", (0,)),
+        ("Width", (0,)),
+        ("Height", (0,)),
+        ("OffsetX", (0,)),
+        ("OffsetY", (0,)),
+        ("PixelFormat", (0,)),
+        ("DeviceLinkThroughputLimit", (0,)),
+        ("AcquisitionFrameRateEnable", (0,)),
+        ("AcquisitionFrameRate", (0,)),
+    ),
+}
+
 
 class CameraModel:
     """The camera, one :meth:`step` per clock cycle, registers in :attr:`bank`."""
@@ -212,6 +248,7 @@ class CameraModel:
         self._fc_out = 0
         self._cfg_version = -1
         self._cfg = _Config()
+        self._dirty = _G_ALL
         self._resolve()
         self.bank.write_hooks.append(self._on_write)
         self.outputs = Outputs(0, 0, 0, 0, 0, 0, 0, 0)
@@ -240,6 +277,14 @@ class CameraModel:
         self._stop_lsb = r.feature("AcquisitionStop")[1].lsb
         self._reset_mask = r.feature("CounterReset")[1].mask
         self._sw_addr = [self._trig_ctrl.address_of(k) for k in range(2)]
+        self._groups: dict[int, int] = {}
+        """Address -> the configuration groups its fields belong to."""
+        for group, fields in _GROUP_FIELDS.items():
+            for name, indices in fields:
+                reg, _fld = self._f[name]
+                for i in indices:
+                    a = reg.address_of(i)
+                    self._groups[a] = self._groups.get(a, 0) | group
         self._evt_bits = {
             name: r.feature(name)[1]
             for name in (
@@ -250,6 +295,7 @@ class CameraModel:
         }
 
     def _on_write(self, addr: int, _old: int, _new: int) -> None:
+        self._dirty |= self._groups.get(addr, 0)
         if addr in self._fc_addrs:
             self._fc_reset = True
 
@@ -274,39 +320,48 @@ class CameraModel:
         return names[raw]
 
     def _decode(self) -> _Config:
+        """Decode the configuration from the bank: only the groups of fields whose registers
+        were written since the last decode (all of them the first time)."""
         c = self._cfg
         g = self._field
         e = self._enum
-        c.inv = [g("LineInverter", i) for i in range(3)]
-        c.line2_output = int(e("LineMode", 2) == "Output")
-        # reserved LineSource values drive 0 (Off)
-        c.line_source = [_LINE_SOURCES.get(e("LineSource", i), 0) for i in range(3)]
-        c.n1 = g("LineDebouncerTime", 1)
-        c.n2 = g("LineDebouncerTime", 2)
-        c.user = [g("UserOutputValue", i) for i in range(3)]
-        c.fc_src = int(e("FrequencyConverterInputSource") == "Line2")
-        c.fc_m = g("FrequencyConverterMultiplier")
-        c.fc_q = g("FrequencyConverterDivider")
-        c.trig_mode = [int(e("TriggerMode", i) == "On") for i in range(2)]
-        # reserved TriggerSource values select nothing (-1)
-        c.trig_src = [_TRIGGER_SOURCES.get(e("TriggerSource", i), -1) for i in range(2)]
-        c.trig_act = [int(e("TriggerActivation", i) == "FallingEdge") for i in range(2)]
-        c.trig_delay = [g("TriggerDelay", i) for i in range(2)]
-        # a reserved AcquisitionMode value has no frame limit (as Continuous)
-        c.acq_mode = _ACQ_MODES.get(e("AcquisitionMode"), 2)
-        c.acq_frame_count = g("AcquisitionFrameCount")
-        c.exposure = g("ExposureTime")
-        geo = self.imaging.geometry(
-            g("Width"), g("Height"), g("OffsetX"), g("OffsetY"), g("PixelFormat")
-        )
-        c.geometry = geo
-        c.readout = self.imaging.readout(geo.height)
-        c.transfer = self.imaging.transfer(geo.payload_size, g("DeviceLinkThroughputLimit"))
-        p = max(c.exposure, c.readout, c.transfer, 1)  # P >= 1 (docs/semantics.md)
-        if g("AcquisitionFrameRateEnable"):
-            p = max(p, g("AcquisitionFrameRate"))
-        c.period = p
-        c.resulting_period = p
+        dirty = self._dirty
+        self._dirty = 0
+        if dirty & _G_LINES:
+            c.inv = [g("LineInverter", i) for i in range(3)]
+            c.line2_output = int(e("LineMode", 2) == "Output")
+            # reserved LineSource values drive 0 (Off)
+            c.line_source = [_LINE_SOURCES.get(e("LineSource", i), 0) for i in range(3)]
+            c.n1 = g("LineDebouncerTime", 1)
+            c.n2 = g("LineDebouncerTime", 2)
+            c.user = [g("UserOutputValue", i) for i in range(3)]
+        if dirty & _G_CONVERTER:
+            c.fc_src = int(e("FrequencyConverterInputSource") == "Line2")
+            c.fc_m = g("FrequencyConverterMultiplier")
+            c.fc_q = g("FrequencyConverterDivider")
+        if dirty & _G_TRIGGERS:
+            c.trig_mode = [int(e("TriggerMode", i) == "On") for i in range(2)]
+            # reserved TriggerSource values select nothing (-1)
+            c.trig_src = [_TRIGGER_SOURCES.get(e("TriggerSource", i), -1) for i in range(2)]
+            c.trig_act = [int(e("TriggerActivation", i) == "FallingEdge") for i in range(2)]
+            c.trig_delay = [g("TriggerDelay", i) for i in range(2)]
+        if dirty & _G_ACQUISITION:
+            # a reserved AcquisitionMode value has no frame limit (as Continuous)
+            c.acq_mode = _ACQ_MODES.get(e("AcquisitionMode"), 2)
+            c.acq_frame_count = g("AcquisitionFrameCount")
+        if dirty & _G_TIMING:
+            c.exposure = g("ExposureTime")
+            geo = self.imaging.geometry(
+                g("Width"), g("Height"), g("OffsetX"), g("OffsetY"), g("PixelFormat")
+            )
+            c.geometry = geo
+            c.readout = self.imaging.readout(geo.height)
+            c.transfer = self.imaging.transfer(geo.payload_size, g("DeviceLinkThroughputLimit"))
+            p = max(c.exposure, c.readout, c.transfer, 1)  # P >= 1 (docs/semantics.md)
+            if g("AcquisitionFrameRateEnable"):
+                p = max(p, g("AcquisitionFrameRate"))
+            c.period = p
+            c.resulting_period = p
         self._cfg_version = self.bank.version
         return c
 
@@ -509,11 +564,14 @@ class CameraModel:
         """
         t = self.cycle
         o = self.outputs
-        if o.frame_start or self._fc_out or self.bank.pulses_pending or self._fc_reset:
+        if o.frame_start or self.bank.pulses_pending:
             return t
-        c = self._cfg
-        if self._cfg_version != self.bank.version:
-            return t
+        if self._fc_reset:  # the step of t would reset the converter first: do it now
+            self.converter.reset()
+            self._fc_reset = False
+        fresh = self._cfg_version != self.bank.version
+        # a configuration written since the last step: decode it as the step of t would
+        c = self._decode() if fresh else self._cfg
         acq = self.acquisition
         if (
             int(acq.state == 2) != o.acquisition_active
@@ -525,6 +583,30 @@ class CameraModel:
             return t
         if self.line2_oe.q != o.line2_oe:
             return t
+        if fresh or self._fc_out:
+            # Under a new configuration, or once the converter's pulse of t-1 is over, the
+            # output registers must keep their levels and LineStatusAll its value (with the
+            # sources as they are: the converter's output is 0 unless it pulses in cycle t,
+            # which makes t a wake-up below when anything uses it).
+            sources = (
+                0,
+                o.exposure_active,
+                o.frame_trigger_wait,
+                o.acquisition_active,
+                c.user[0],
+                c.user[1],
+                c.user[2],
+                0,
+            )
+            if sources[c.line_source[0]] ^ c.inv[0] != o.line0_out:
+                return t
+            if sources[c.line_source[2]] ^ c.inv[2] != o.line2_o:
+                return t
+            if c.line2_output != o.line2_oe:
+                return t
+            status2 = o.line2_o if c.line2_output else self.debouncer[1].y
+            if o.line0_out | self.debouncer[0].y << 1 | status2 << 2 != o.line_status:
+                return t
         wake: int | None = self._readouts[0][0] if self._readouts else None
         if wake is not None and wake <= t:
             return t
@@ -533,18 +615,25 @@ class CameraModel:
             deb = self.debouncer[i]
             edges = self.edges[i]
             y = deb.y
-            if edges.y1 != y or edges.y2 != y:
-                return t
+            if edges.y1 != y:
+                return t  # LineStatusAll changes
+            if edges.y2 != y and self._edge_used(c, i, y):
+                return t  # the edge pulse of cycle t triggers or feeds the converter
             if i == 1 and c.line2_output:
                 x = 0  # the pin does not matter: the sync may settle while skipped
             else:
                 x = sync.q2 ^ c.inv[i + 1]
                 if sync.q1 != sync.q2:
-                    # a new level in flight reaches x at t+1: cycle t must be idle
-                    if x != y or deb.c:
-                        return t
+                    # A new level in flight: x is the old level in cycle t, the new one (not
+                    # x) from t+1 on.
                     n = c.n1 if i == 0 else c.n2
-                    u = t + 1 + max(1, n)  # y flips at the end of t + max(1, n), seen after
+                    if x != y:
+                        if n == 0 or deb.c + 1 >= n:
+                            u = t + 1  # y flips at the end of t
+                        else:
+                            continue  # the count stops: x returns to y at t+1
+                    else:
+                        u = t + 1 + max(1, n)  # y flips at the end of t + max(1, n)
                     if wake is None or u < wake:
                         wake = u
                     continue
@@ -555,7 +644,7 @@ class CameraModel:
                 if wake is None or u < wake:
                     wake = u
         m = self.converter.cycles_to_next_pulse(c.fc_m)
-        if m is not None:
+        if m is not None and self._fc_used(c):
             u = t + m - 1
             if wake is None or u < wake:
                 wake = u
@@ -571,6 +660,26 @@ class CameraModel:
             if not c.trig_mode[0] and acq.frame_trigger_wait(t):
                 return t
         return wake
+
+    @staticmethod
+    def _edge_used(c: _Config, i: int, rise: int) -> bool:
+        """Whether a rising (``rise``) or falling edge pulse of the debounced Line1 (``i`` 0)
+        or Line2 (1) does anything: a trigger of a selector, or the converter's input."""
+        if rise and c.fc_src == i:
+            return True
+        src = i + 1
+        for k in (0, 1):
+            if c.trig_mode[k] and c.trig_src[k] == src and c.trig_act[k] != rise:
+                return True
+        return False
+
+    @staticmethod
+    def _fc_used(c: _Config) -> bool:
+        """Whether the converter's output drives anything: an enabled trigger, Line0 or
+        Line2's output register."""
+        if c.line_source[0] == 7 or c.line_source[2] == 7:
+            return True
+        return any(c.trig_mode[k] and c.trig_src[k] == 3 for k in (0, 1))
 
     def skip(self, cycles: int) -> None:
         """Advance ``cycles`` idle cycles (only valid before :meth:`next_activity`)."""
@@ -592,7 +701,9 @@ class CameraModel:
                     _debounce_constant(deb, sync.q2 ^ inv, n, 1)
                     _debounce_constant(deb, sync.q1 ^ inv, n, cycles - 1)
             sync.q2 = sync.q1
-        self.converter.skip(cycles, c.fc_m)
+        for edges in self.edges:
+            edges.y2 = edges.y1  # an unused edge pulse may be over
+        self.converter.skip(cycles, c.fc_m, c.fc_q)
         self.cycle += cycles
 
     def skip_sampling(self, line1_in: int, line2_i: int) -> None:

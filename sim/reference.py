@@ -119,13 +119,20 @@ def advance_replay(
                 target = e2[i2][0]
             if ia < na and acc_cycles[ia] + 1 < target:
                 target = acc_cycles[ia] + 1
-            if target > t:
-                wake = model.next_activity()
-                if wake is not None and wake < target:
-                    target = wake
+            wake = model.next_activity()
+            if wake is None or wake > t:
                 if target > t:
-                    model.skip(target - t)
+                    model.skip(target - t if wake is None or wake > target else wake - t)
                     continue
+                # a pin edge in cycle t, otherwise idle: the step would only sample the pins
+                while i1 < n1 and e1[i1][0] <= t:
+                    p1 = e1[i1][1]
+                    i1 += 1
+                while i2 < n2 and e2[i2][0] <= t:
+                    p2 = e2[i2][1]
+                    i2 += 1
+                model.skip_sampling(p1, p2)
+                continue
         while i1 < n1 and e1[i1][0] <= t:
             p1 = e1[i1][1]
             i1 += 1

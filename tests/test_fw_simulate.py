@@ -544,3 +544,101 @@ def test_raw_exposure_zero(slow_camera_map, mode, frame_period, period):
     assert r.counters["FrameCount"] == len(range(1, 400, period))
     # FrameTriggerWait: 1 at each t0, 0 from t0 + 1 to t0 + P - 1
     assert r.edges["frame_trigger_wait"][:4] == [(0, 0), (1, 1), (2, 0), (1 + period, 1)]
+
+
+DENSE_LINE_SOURCES = [
+    "Off",
+    "ExposureActive",
+    "FrameTriggerWait",
+    "AcquisitionActive",
+    "UserOutput0",
+    "UserOutput1",
+    "UserOutput2",
+    "FrequencyConverter",
+]
+DENSE_ACTIONS = st.one_of(
+    st.tuples(
+        st.just("LineSource"),
+        st.sampled_from(DENSE_LINE_SOURCES),
+        st.sampled_from(["Line0", "Line2"]).map(lambda s: {"LineSelector": s}),
+    ),
+    st.tuples(
+        st.just("LineInverter"),
+        st.booleans(),
+        st.sampled_from(["Line0", "Line1", "Line2"]).map(lambda s: {"LineSelector": s}),
+    ),
+    st.tuples(
+        st.just("LineMode"),
+        st.sampled_from(["Input", "Output"]),
+        st.just({"LineSelector": "Line2"}),
+    ),
+    st.tuples(
+        st.just("LineDebouncerTime"),
+        st.integers(0, 6).map(float),
+        st.sampled_from(["Line1", "Line2"]).map(lambda s: {"LineSelector": s}),
+    ),
+    st.tuples(
+        st.just("UserOutputValue"),
+        st.booleans(),
+        st.sampled_from(["UserOutput0", "UserOutput1", "UserOutput2"]).map(
+            lambda s: {"UserOutputSelector": s}
+        ),
+    ),
+    st.tuples(st.just("FrequencyConverterMultiplier"), st.integers(1, 5), st.just({})),
+    st.tuples(st.just("FrequencyConverterDivider"), st.integers(1, 3), st.just({})),
+    st.tuples(
+        st.just("FrequencyConverterInputSource"), st.sampled_from(["Line1", "Line2"]), st.just({})
+    ),
+    st.tuples(
+        st.just("TriggerSource"),
+        st.sampled_from(["Software", "Line1", "Line2", "FrequencyConverter"]),
+        st.sampled_from(SELECT_T).map(lambda s: {"TriggerSelector": s}),
+    ),
+    st.tuples(
+        st.just("TriggerActivation"),
+        st.sampled_from(["RisingEdge", "FallingEdge"]),
+        st.sampled_from(SELECT_T).map(lambda s: {"TriggerSelector": s}),
+    ),
+    st.tuples(
+        st.just("TriggerMode"),
+        st.sampled_from(["On", "Off"]),
+        st.sampled_from(SELECT_T).map(lambda s: {"TriggerSelector": s}),
+    ),
+    st.tuples(
+        st.just("TriggerSoftware"),
+        st.none(),
+        st.sampled_from(SELECT_T).map(lambda s: {"TriggerSelector": s}),
+    ),
+    st.tuples(st.just("AcquisitionStart"), st.none(), st.just({})),
+    st.tuples(st.just("AcquisitionStop"), st.none(), st.just({})),
+    st.tuples(st.just("ExposureTime"), st.integers(10, 25).map(float), st.just({})),
+    st.sampled_from(RAW_WRITES).map(lambda aw: (aw[0], aw[1], {})),
+)
+
+
+@st.composite
+def dense_scenarios(draw):
+    """Many mid-run writes (every few cycles) of the fields the event-driven mode decodes
+    without stepping (line sources, inverters, user outputs, debouncers, the converter,
+    triggers) and fast pin trains around the debouncer time."""
+    cycles = draw(st.integers(100, 600))
+    w: list = [(draw(st.integers(-1, 3)), "AcquisitionStart", None)]
+    t = 0
+    for _ in range(draw(st.integers(10, 60))):
+        t += draw(st.integers(1, 12))
+        name, value, sel = draw(DENSE_ACTIONS)
+        w.append((min(t, cycles), name, value, sel))
+    return cycles, edge_train(draw, cycles), edge_train(draw, cycles), w
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dense_scenarios())
+def test_event_mode_equals_cycle_mode_dense_writes(tiny_map, scenario):
+    """Writes that leave the outputs as they are, unused edge pulses and unused converter
+    pulses are jumped over in event mode; the edges, events and frame causes stay those of
+    the cycle-stepped model."""
+    cycles, l1, l2, writes = scenario
+    a = simulate(tiny_map, cycles, line1=l1, line2=l2, writes=writes, mode="cycle")
+    b = simulate(tiny_map, cycles, line1=l1, line2=l2, writes=writes, mode="event")
+    assert_same(a, b)
+    assert a.frame_causes == b.frame_causes
