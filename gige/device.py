@@ -6,10 +6,19 @@
 >>> with Device(rmap, FirmwareBackend(rmap), port=0) as dev:   # port 0: any free port
 ...     url = dev.xml_url
 
-Model time follows the wall clock: cycle ``c0 + (t - t_start) * clock_hz * speed`` at
+Device time follows the wall clock: cycle ``c0 + (t - t_start) * clock_hz * speed`` at
 monotonic time ``t``. The backend is advanced to "now" before every register access and
 whenever it announces an event (a frame read out, a scheduled input edge); device timestamps
 are backend cycles, minus the cycle of the last timestamp reset.
+
+With ``step=N`` the clock is stepped instead: device time stands still between commands. A
+command lands in the cycle the clock shows (the backend is first run up to it), and then moves
+it on: by ``N`` cycles after a command that wrote (at least :data:`ACCESS_CYCLES` per register
+written), by :data:`ACCESS_CYCLES` per camera register after one that only read; the backend
+runs those cycles as fast as it can. Every access then lands in a cycle that only the sequence
+of commands decides, so a scripted session gives the same timestamps in every run and on every
+backend whose register accesses take at most :data:`ACCESS_CYCLES` cycles each (the firmware
+model's take none, the RTL's AXI4-Lite accesses 2 to 4).
 """
 
 from __future__ import annotations
@@ -41,7 +50,10 @@ from .gvcp import (
 )
 from .gvsp import MAX_PACKET_SIZE, MIN_PACKET_SIZE, GvspStreamer, StreamTarget
 
-__all__ = ["Device"]
+__all__ = ["ACCESS_CYCLES", "Device"]
+
+ACCESS_CYCLES = 8
+"""What one register access counts on the stepped clock, in cycles."""
 
 MIN_HEARTBEAT_MS = 100
 _WAIT_MAX_S = 0.05
@@ -53,6 +65,10 @@ class _Access:
 
     def __init__(self, dev: Device) -> None:
         self.dev = dev
+        self.reads = 0
+        """Camera registers read (the stepped clock counts them)."""
+        self.writes = 0
+        """Registers written, successfully."""
         self.boot = dev.bootstrap
         self.xml = dev.xml
         self.base = dev.rmap.device.base_address
@@ -73,6 +89,7 @@ class _Access:
         if self._in_xml(addr):
             return SUCCESS, int.from_bytes(self._xml_bytes(addr, 4), "big")
         if addr >= self.base:
+            self.reads += 1
             status, value = self.dev.backend.read(addr)
             return BUS_STATUS.get(status, 0x8FFF), value & 0xFFFF_FFFF
         return INVALID_ADDRESS, 0
@@ -94,6 +111,11 @@ class _Access:
         return SUCCESS, struct.pack(f">{len(words)}I", *words)
 
     def write_word(self, addr: int, value: int, peer=None) -> int:
+        status = self._write_word(addr, value)
+        self.writes += status == SUCCESS
+        return status
+
+    def _write_word(self, addr: int, value: int) -> int:
         if addr % 4:
             return BAD_ALIGNMENT
         if addr < bs.BOOTSTRAP_SIZE:
@@ -120,8 +142,9 @@ class Device:
     """A GigE Vision camera on ``address``:``port`` whose behaviour comes from ``backend``.
 
     ``start()``/``stop()``, or use it as a context manager. ``serial`` and ``user_name`` fill the
-    bootstrap strings; ``zip_xml`` serves the XML zipped; ``speed`` scales model time against
-    the wall clock (1: real time).
+    bootstrap strings; ``zip_xml`` serves the XML zipped; ``speed`` scales device time against
+    the wall clock (1: real time); ``step`` replaces the wall clock with the stepped clock (the
+    module's docstring): ``step`` cycles after each write command.
     """
 
     def __init__(
@@ -135,6 +158,7 @@ class Device:
         user_name: str = "",
         zip_xml: bool = False,
         speed: float = 1.0,
+        step: int | None = None,
     ) -> None:
         try:
             ip = ipaddress.IPv4Address(address)
@@ -146,11 +170,16 @@ class Device:
             raise ValueError(f"port must be 0..65535, not {port!r}")
         if not speed > 0:
             raise ValueError(f"speed must be > 0, not {speed!r}")
+        if step is not None and (
+            isinstance(step, bool) or not isinstance(step, int) or not 0 < step < 1 << 48
+        ):
+            raise ValueError(f"step must be a number of cycles, 1 to 2**48 - 1, not {step!r}")
         self.rmap = rmap
         self.backend = backend
         self.address = str(ip)
         self._requested_port = port
         self.speed = float(speed)
+        self.step = step
         self.xml = bs.build_xml_file(rmap, zipped=zip_xml)
         self.bootstrap = bs.Bootstrap(
             rmap, self.xml, ip=self.address, serial=serial, user_name=user_name
@@ -165,6 +194,7 @@ class Device:
         self._thread: threading.Thread | None = None
         self._t0 = 0.0
         self._c0 = 0
+        self._vc = 0  # the stepped clock's "now"
         self._ts_offset = 0
         self.frames_out = 0
         self._handoff: deque[ImageBlock] = deque()
@@ -211,7 +241,7 @@ class Device:
             raise
         self.bootstrap.put(bs.SCSP, self.stream.port)
         self._t0 = time.monotonic()
-        self._c0 = self.backend.cycle
+        self._c0 = self._vc = self.backend.cycle
         self._stop.clear()
         self.stream.start()
         self.gvcp.start()
@@ -239,13 +269,27 @@ class Device:
 
     # -- time -----------------------------------------------------------------------------
     def now(self) -> int:
-        """The backend cycle that corresponds to the wall clock now."""
+        """The backend cycle that corresponds to the wall clock now (with the stepped clock:
+        the cycle the next command lands in)."""
+        if self.step is not None:
+            return self._vc
         dt = time.monotonic() - self._t0
         return self._c0 + int(dt * self.clock_hz * self.speed)
 
     def timestamp(self) -> int:
-        """The device timestamp now (ticks of ``clock_hz`` since the last reset)."""
-        return self.now() - self._ts_offset
+        """The device timestamp now (ticks of ``clock_hz`` since the last reset): the cycle
+        the backend has reached, which an RTL slower than the wall clock reaches late."""
+        with self.lock:
+            return self.backend.cycle - self._ts_offset
+
+    def _tick(self, access: _Access) -> None:
+        """Move the stepped clock on after a command (the caller holds :attr:`lock`)."""
+        if self.step is None:
+            return
+        if access.writes:
+            self._vc += max(self.step, ACCESS_CYCLES * access.writes)
+        else:
+            self._vc += ACCESS_CYCLES * access.reads
 
     def _run_clock(self) -> None:
         try:
@@ -260,10 +304,16 @@ class Device:
                 now = self.now()
                 frames = self.backend.advance(now)
                 nxt = self.backend.next_event()
+                behind = self.backend.cycle < now
                 if self._handoff:  # frames a GVCP command's advance produced come first
                     frames = [*self._handoff, *frames]
                     self._handoff.clear()
             self._deliver(frames)
+            if self.step is not None:  # stepped: run until now, then wait for a write
+                if not behind:
+                    self._wake.wait(_WAIT_MAX_S)
+                    self._wake.clear()
+                continue
             if nxt is None:
                 wait = _WAIT_MAX_S
             else:  # from now: making the frames' pixels took a while
@@ -285,7 +335,12 @@ class Device:
         neither held nor advanced.
         """
         if not backend:
-            yield _Access(self)
+            access = _Access(self)
+            yield access
+            if access.writes and self.step is not None:
+                with self.lock:
+                    self._tick(access)
+                self._wake.set()
             return
         t0 = time.perf_counter()
         pending = False
@@ -298,11 +353,16 @@ class Device:
             if self._thread is not None:
                 # the clock thread sends them (making their pixels takes a while); handed over
                 # under the lock, so that frames keep their read-out order
-                self._handoff.extend(self.backend.advance(self.now()))
+                now = self.now()
+                self._handoff.extend(self.backend.advance(now))
+                while self.step is not None and self.backend.cycle < now:
+                    self._handoff.extend(self.backend.advance(now))  # lands in cycle ``now``
             slow = time.perf_counter() - t0 > PENDING_AFTER_S  # a slow backend (an RTL)
             if slow and not pending and on_pending is not None:
                 on_pending()
-            yield _Access(self)
+            access = _Access(self)
+            yield access
+            self._tick(access)
         finally:
             self.lock.release()
         self._wake.set()
@@ -313,6 +373,8 @@ class Device:
         x = self.xml
         if x.address <= addr and addr + count <= x.address + x.window:
             return False
+        if addr <= bs.TIMESTAMP_CONTROL < addr + count:
+            return True  # latches and resets the backend's time
         return addr + count > self.rmap.device.base_address
 
     def set_line(
@@ -350,10 +412,11 @@ class Device:
         if addr == bs.HEARTBEAT_TIMEOUT:
             boot.put(addr, max(value, MIN_HEARTBEAT_MS))
         elif addr == bs.TIMESTAMP_CONTROL:
+            # the caller holds the backend, advanced to now (:meth:`uses_backend`)
             if value & TS_RESET:
-                self._ts_offset = self.now()
+                self._ts_offset = self.backend.cycle
             if value & TS_LATCH:
-                ts = self.timestamp()
+                ts = self.backend.cycle - self._ts_offset
                 boot.put(bs.TIMESTAMP_VALUE_HIGH, ts >> 32)
                 boot.put(bs.TIMESTAMP_VALUE_LOW, ts & 0xFFFF_FFFF)
         elif addr == bs.SCPS:

@@ -159,6 +159,8 @@ class GvcpServer:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.packets = 0
+        self._last_write: tuple | None = None
+        self._last_write_ack = b""
         self._handlers: dict[int, Callable[[int, int, bytes, tuple[str, int]], bytes | None]] = {
             DISCOVERY: self._discovery,
             READREG: self._readreg,
@@ -256,6 +258,15 @@ class GvcpServer:
             return
         if command == DISCOVERY and not ack_required:
             return
+        write = command in (WRITEREG, WRITEMEM)
+        if write:
+            again = (peer, command, req_id, bytes(payload[:length]))
+            if again == self._last_write:
+                # a retransmission (the client missed the acknowledge): answer it again, do
+                # not write again (an executed command, TriggerSoftware, would run twice)
+                if ack_required:
+                    self._send(self._last_write_ack, peer)
+                return
         try:
             status, body = handler(flags, req_id, payload[:length], peer)
         except _Fail as f:
@@ -263,8 +274,11 @@ class GvcpServer:
         except Exception:  # a bug must not take the device down: answer ERROR
             status, body = GENERIC_ERROR, b""
             self.device.count_error()
+        ack = ACK_HEADER.pack(status, ack_cmd, len(body), req_id) + body
+        if write:
+            self._last_write, self._last_write_ack = again, ack
         if ack_required:
-            self._send(ACK_HEADER.pack(status, ack_cmd, len(body), req_id) + body, peer)
+            self._send(ack, peer)
 
     # -- control --------------------------------------------------------------------------
     def _may_read(self, peer: tuple[str, int]) -> bool:

@@ -3,13 +3,16 @@ backend and against the RTL backend (both serving the slow-clock camera), compar
 
 The session writes features, reads them back, and grabs frames that a repeating scenario
 triggers (Line1 pulses, and software triggers the scenario issues on the bus at fixed cycles),
-then frames from the client's own software triggers. The device clock follows the wall clock,
-so the cycle a client's access lands in varies from run to run; what a session sees that does
-not depend on it must be the same on both backends: every register value read, each frame's
-id, size and pixels, and the scenario-triggered frames' timestamps within the scenario's period.
+then frames from the client's own software triggers. Both devices run the stepped clock
+(``step``: device time moves only by STEP cycles after each write command), so every access
+lands in a cycle that the session alone decides: everything the client sees must be the same on
+both backends, every register value read, each frame's id, size, pixels and timestamp, and the
+timestamps the client latches.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -21,6 +24,7 @@ from tests.clients.twin import serve
 pytestmark = pytest.mark.netns
 
 PERIOD = 20_000  # µs: cycles of the 1 MHz slow-clock camera
+STEP = 50_000  # cycles after each write: 2.5 periods, more than six scenario frames need
 FS = "selectors: {TriggerSelector: FrameStart}"
 SCENARIO = f"""
 description: Line1 pulses and timed software triggers, every {PERIOD} us
@@ -66,34 +70,36 @@ READS = [
 
 def _frame(f: dict, rmap: RegisterMap) -> tuple:
     assert f["status"] == "success", f
-    phase = f["timestamp_ns"] * rmap.clock_hz // 1_000_000_000 % PERIOD
-    return f["frame_id"], f["width"], f["height"], f["size"], f["sha256"], phase
+    ticks = f["timestamp_ns"] * rmap.clock_hz // 1_000_000_000
+    return f["frame_id"], f["width"], f["height"], f["size"], f["sha256"], ticks
+
+
+def _latch(c: aravis.AravisClient) -> int:
+    c.execute("GevTimestampControlLatch")
+    return c.get("GevTimestampValue")
 
 
 def _session(rmap: RegisterMap, backend: str) -> dict:
     sc = loads_scenario(SCENARIO, rmap, "lockstep.yaml")
     seen: dict = {}
-    with serve(rmap, scenario=sc, backend=backend), aravis.AravisClient() as c:
+    with serve(rmap, scenario=sc, backend=backend, step=STEP), aravis.AravisClient() as c:
         for feature, value in WRITES:
             c.set(feature, value)
         seen["reads"] = [c.get(f, t) for f, t in READS]
+        seen["latched"] = [_latch(c)]
         c.set("AcquisitionMode", "MultiFrame")
         c.set("AcquisitionFrameCount", 6)
         c.open_stream(16)
         c.execute("AcquisitionStart")
-        frames = [_frame(f, rmap) for f in c.pop(6, 2.0)]
-        seen["scenario frames"] = [f[:5] for f in frames]
-        # the acquisition starts at a wall-clock moment: the first frame may be any of the
-        # period's; the frames' phases in order, from the period's first one, are fixed
-        phases = [f[5] for f in frames]
-        k = phases.index(min(phases))
-        seen["scenario phases"] = phases[k:] + phases[:k]
+        seen["scenario frames"] = [_frame(f, rmap) for f in c.pop(6, 5.0)]
         assert aravis.wait_for(lambda: c.get("AcquisitionActive", "boolean") is False, 2.0)
         seen["after scenario"] = c.get("FrameCount")
-    # the client's own software triggers, one at a time
-    with serve(rmap, backend=backend), aravis.AravisClient() as c:
+        seen["latched"].append(_latch(c))
+    # the client's own software triggers, one at a time, after a timestamp reset
+    with serve(rmap, backend=backend, step=STEP), aravis.AravisClient() as c:
         for feature, value in WRITES:
             c.set(feature, value)
+        c.execute("GevTimestampControlReset")
         c.set("TriggerMode", "On")
         c.set("TriggerSource", "Software")
         c.open_stream(8)
@@ -101,11 +107,12 @@ def _session(rmap: RegisterMap, backend: str) -> dict:
         frames = []
         for _ in range(3):
             c.execute("TriggerSoftware")
-            frames += c.pop(1, 2.0)
+            frames += c.pop(1, 5.0)
         c.execute("AcquisitionStop")
-        seen["client frames"] = [_frame(f, rmap)[:5] for f in frames]
+        seen["client frames"] = [_frame(f, rmap) for f in frames]
         seen["after client"] = [c.get(n) for n in ("FrameCount", "OvertriggerCount")]
         seen["reads after"] = [c.get(f, t) for f, t in READS]
+        seen["latched after"] = _latch(c)
     return seen
 
 
@@ -116,8 +123,18 @@ def test_model_and_rtl_sessions_agree(slow_camera_map):
     assert rtl == model
     # what the scenario makes: per period frames from the 100 µs and the 400 µs Line1 pulses
     # (the 3 µs one is shorter than the debouncer) and one from the two timed software
-    # triggers (the second finds the frame exposing: an overtrigger), in phase order
-    phases = model["scenario phases"]
-    assert len(set(phases)) == 3 and phases[:3] == phases[3:] == sorted(phases[:3])
+    # triggers (the second finds the frame exposing: an overtrigger), three phases a period
+    ticks = [f[5] for f in model["scenario frames"]]
+    assert ticks == sorted(ticks) and len(set(ticks)) == 6
+    phases = [t % PERIOD for t in ticks]
+    assert len(set(phases)) == 3 and phases[:3] == phases[3:]
+    assert [b - a for a, b in zip(ticks[:3], ticks[3:], strict=True)] == [PERIOD] * 3
     assert model["after scenario"] == 6
+    # the client's triggers: one frame each, STEP cycles apart (one write between them), the
+    # first in the STEP after the reset's, four writes on (TriggerMode, TriggerSource, ...)
+    client = [f[5] for f in model["client frames"]]
     assert [f[0] for f in model["client frames"]] == [1, 2, 3]
+    assert [b - a for a, b in itertools.pairwise(client)] == [STEP, STEP]
+    # a latch lands in the cycle the stepped clock has reached: a multiple of STEP after the
+    # reset, and after the frames (the client wrote since)
+    assert model["latched after"] % STEP == 0 and model["latched after"] > client[-1]

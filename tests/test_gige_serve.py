@@ -82,6 +82,8 @@ def test_port_in_use_is_one_line_and_exit_2():
         (("--interface", "255.255.255.255"), "unicast"),
         (("--port", "0"), "--port must be 1..65535"),
         (("--speed", "0"), "speed must be > 0"),
+        (("--step", "0"), "step must be a number of cycles, 1 to 2**48 - 1, not 0"),
+        (("--step", "1000", "--speed", "2"), "--speed: not allowed with argument --step"),
         (("--scenario", "missing.yaml"), "does not exist"),
         (("--sensor", "non-uniform", "--backend", "icarus"), "--sensor non-uniform needs"),
     ],

@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 
 from ._common import (
     CompileFailed,
@@ -61,11 +62,20 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="IPv4 address to serve on (default: 127.0.0.1, loopback only)",
     )
     p.add_argument("--port", type=int, default=3956, help="GVCP UDP port (default: 3956)")
-    p.add_argument(
+    clock = p.add_mutually_exclusive_group()
+    clock.add_argument(
         "--speed",
         type=float,
         default=1.0,
-        help="model time per wall-clock time (default: 1, real time)",
+        help="device time per wall-clock time (default: 1, real time)",
+    )
+    clock.add_argument(
+        "--step",
+        type=int,
+        metavar="CYCLES",
+        help="a stepped clock instead of the wall clock: device time stands still, except for "
+        "CYCLES cycles after each write command, run as fast as the backend can (a scripted "
+        "session then gives the same timestamps in every run and on every backend)",
     )
     p.add_argument("--zip-xml", action="store_true", help="serve the GenICam XML zipped")
     p.add_argument(
@@ -124,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             user_name=args.user_name,
             zip_xml=args.zip_xml,
             speed=args.speed,
+            step=args.step,
         )
     except ValueError as exc:
         _close(backend)
@@ -140,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
                 f"cannot serve on {args.interface}:{args.port}: {exc.strerror or exc}"
             ) from None
         try:
-            _serve(dev, stop, _note(args, rmap))
+            _serve(dev, stop, _notes(args, rmap))
         finally:
             dev.stop()
     finally:
@@ -179,20 +190,27 @@ def _close(backend) -> None:
         close()
 
 
-def _note(args: argparse.Namespace, rmap) -> str | None:
-    """The line saying what the RTL serves, for the RTL backends."""
-    if args.backend == "model":
-        return None
+def _notes(args: argparse.Namespace, rmap) -> list[str]:
+    """The lines saying what the RTL serves (RTL backends) and how the clock runs (stepped)."""
+    notes = []
     mhz = f"{rmap.clock_hz / 1e6:g} MHz"
-    if args.rtl_clock == "slow":
-        return f"rtl     {args.backend}, the slow-clock variant of the map ({mhz})"
-    return (
-        f"rtl     {args.backend} at the map's {mhz}: slower than real time (frames arrive "
-        "later in wall time; their timestamps stay right)"
-    )
+    if args.backend == "model":
+        pass
+    elif args.rtl_clock == "slow":
+        notes.append(f"rtl     {args.backend}, the slow-clock variant of the map ({mhz})")
+    elif args.step is None:
+        notes.append(
+            f"rtl     {args.backend} at the map's {mhz}: slower than real time (frames arrive "
+            "later in wall time; their timestamps stay right)"
+        )
+    else:
+        notes.append(f"rtl     {args.backend} at the map's {mhz}")
+    if args.step is not None:
+        notes.append(f"clock   stepped: {args.step} cycles after each write command")
+    return notes
 
 
-def _serve(dev, stop: threading.Event, note: str | None = None) -> None:
+def _serve(dev, stop: threading.Event, notes: Sequence[str] = ()) -> None:
     b = dev.bootstrap
     from gige import bootstrap as bs
 
@@ -204,7 +222,7 @@ def _serve(dev, stop: threading.Event, note: str | None = None) -> None:
     )
     print(f"address {dev.address}:{dev.port} (GVCP), stream from port {dev.stream.port}", file=out)
     print(f"xml     {dev.xml_url}", file=out)
-    if note:
+    for note in notes:
         print(note, file=out)
     out.flush()
     tty = out.isatty()

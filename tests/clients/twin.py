@@ -123,6 +123,7 @@ def serve(
     warm: bool = False,
     backend: str = "model",
     speed: float = 1.0,
+    step: int | None = None,
 ) -> Iterator[Served]:
     """Serve the twin on 127.0.0.1:3956 until the block ends (warmed up, see
     :meth:`Served.warm_up`, if ``warm``), over the ``backend`` named (:data:`BACKENDS`)."""
@@ -131,7 +132,7 @@ def serve(
 
     be = make_backend(rmap, backend, scenario)
     try:
-        device = Device(rmap, be, serial=serial, speed=speed)
+        device = Device(rmap, be, serial=serial, speed=speed, step=step)
         device.start()
         try:
             wait_until_answering()
