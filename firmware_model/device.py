@@ -133,6 +133,7 @@ class FirmwareBackend(LiveInputs):
         self._events_seen = 0
         self._causes_seen = 0
         self._frames = 0
+        self._held: list[DeviceFrame] = []  # read out while a write ran its cycle
         self._triggers = 0
         self._overtriggers = 0
         # An ideal sensor unless a non-uniformity is given (FFCEnable then corrects it).
@@ -182,8 +183,12 @@ class FirmwareBackend(LiveInputs):
             return ("unmapped" if "unmapped" in exc.reason else "error"), 0
 
     def write(self, addr: int, value: int) -> str:
+        """A bus write performed in the current cycle ``c`` (docs/semantics.md, "Bus
+        accesses"): the model simulates ``c`` first, and the new value is visible from
+        ``c + 1``, as on the RTL's bus; the backend is then at ``c + 1``."""
         if addr % 4:
             return "unaligned"
+        self._held += self.advance(self.model.cycle + 1)
         try:
             self.model.bank.write(addr, value & 0xFFFF_FFFF)
         except BusError as exc:
@@ -195,6 +200,8 @@ class FirmwareBackend(LiveInputs):
     def next_event(self) -> int | None:
         """The smallest ``until`` for which :meth:`advance` has something new to do: step a
         cycle where the model is active (a frame starts, is read out...) or an input applies."""
+        if self._held:
+            return self.model.cycle  # frames read out while a write ran its cycle: now
         best = self._next_key()
         if self._stepped:
             wake = self.model.next_activity()
@@ -214,7 +221,7 @@ class FirmwareBackend(LiveInputs):
 
     def advance(self, until_cycle: int) -> list[DeviceFrame]:
         model = self.model
-        out: list[DeviceFrame] = []
+        out, self._held = self._held, []
         while model.cycle < until_cycle:
             t = model.cycle
             changed = self._apply_due(t)

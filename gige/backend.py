@@ -69,7 +69,9 @@ class Backend(Protocol):
         ...
 
     def write(self, addr: int, value: int) -> BusStatus:
-        """Write the 32-bit ``value`` to the register at ``addr`` now."""
+        """Write the 32-bit ``value`` to the register at ``addr`` now: a bus write performed
+        in cycle :attr:`cycle`, its value visible from the next (docs/semantics.md); the
+        access may take cycles (:attr:`cycle` then moves on)."""
         ...
 
     def advance(self, until_cycle: int) -> Sequence[ImageBlock]:

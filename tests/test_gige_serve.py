@@ -53,6 +53,29 @@ def test_serve_prints_identity_and_stops_cleanly(camera_map):
     assert lines[-1] == "stopped"
 
 
+def test_serve_on_the_stepped_clock():
+    """``--step``: each write moves device time by exactly its cycles, whatever the wall clock
+    does meanwhile (docs/gige.md, "The stepped clock")."""
+    from gige import bootstrap as bs
+    from tests.gige_client import Client
+
+    with reaped(_serve("--step", "5000", "--port", "3958")) as p:
+        discover(3958, timeout=10)
+        c = Client(port=3958)
+        try:
+            latched = []
+            for pause in (0.0, 0.3):
+                time.sleep(pause)
+                assert c.writereg((bs.TIMESTAMP_CONTROL, 2)) == (0, 1)  # latch
+                latched.append(c.read(bs.TIMESTAMP_VALUE_LOW))
+        finally:
+            c.close()
+        out, err = stop(p, timeout=10)
+    assert p.returncode == 0, err
+    assert latched[1] - latched[0] == 5000
+    assert out.splitlines()[3] == "clock   stepped: 5000 cycles after each write command"
+
+
 def test_sigterm_stops_cleanly():
     with reaped(_serve("--port", "3957")) as p:
         discover(3957, timeout=10)
@@ -83,7 +106,6 @@ def test_port_in_use_is_one_line_and_exit_2():
         (("--port", "0"), "--port must be 1..65535"),
         (("--speed", "0"), "speed must be > 0"),
         (("--step", "0"), "step must be a number of cycles, 1 to 2**48 - 1, not 0"),
-        (("--step", "1000", "--speed", "2"), "--speed: not allowed with argument --step"),
         (("--scenario", "missing.yaml"), "does not exist"),
         (("--sensor", "non-uniform", "--backend", "icarus"), "--sensor non-uniform needs"),
     ],
@@ -93,6 +115,16 @@ def test_usage_errors(args, message):
     _out, err = p.communicate(timeout=30)
     assert p.returncode == 2
     assert err.count("\n") == 1 and message in err
+
+
+def test_speed_and_step_exclude_each_other():
+    p = _serve("--step", "1000", "--speed", "2")
+    _out, err = p.communicate(timeout=30)
+    assert p.returncode == 2
+    assert err.startswith("usage: camtwin serve")
+    assert err.splitlines()[-1] == (
+        "camtwin serve: error: argument --speed: not allowed with argument --step"
+    )
 
 
 def test_bad_scenario_gives_a_located_error(tmp_path):
