@@ -458,6 +458,19 @@ def _features(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
                     f"(field {reg.name}.{f.name})",
                     allowed="Integer, Float, Enumeration, Boolean or Command to match",
                 )
+            shared = [o.name for o in reg.fields if o is not f and o.access.writable]
+            if f.access is Access.WO and shared and reg.array is not None:
+                # A GenICam client writes a field by reading the word and writing it back with
+                # the field changed; a wo field reads 0, so the GenApi XML keeps a copy of it in
+                # the node map to write back: one value, not one per array element.
+                ctx.error(
+                    b.field_locs.get((reg.name, f.name, "access"), f.loc),
+                    f"write-only field {reg.name}.{f.name} has the feature {feat.name} and shares "
+                    f"the array register {reg.name} with the writable field(s) "
+                    f"{', '.join(shared)}: a GenICam client cannot read it back, and the XML "
+                    "can keep a copy of it for one register only, not for each element",
+                    allowed="the write-only field in a register of its own, or access rw",
+                )
             if feat.category not in categories:
                 ctx.error(
                     b.feature_locs.get((feat.name, "category"), feat.loc),

@@ -428,7 +428,18 @@ class Builder:
         enum = r.optional(k, "enum", self._enum_list, f"enum of {where} values", default=())
         feature = r.optional(k, "feature", self.feature, where)
         loc = self.ctx.loc(k["name"][1])
-        for key in ("reset", "min", "max", "inc", "bits", "enum", "feature", "scale", "unit"):
+        for key in (
+            "reset",
+            "min",
+            "max",
+            "inc",
+            "bits",
+            "access",
+            "enum",
+            "feature",
+            "scale",
+            "unit",
+        ):
             if key in k:
                 self.field_locs[(reg, name, key)] = self.ctx.loc(k[key][1])
         limits = {key: r.optional(k, key, r.number, f"{key} of {where}") for key in ("min", "max")}

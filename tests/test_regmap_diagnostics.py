@@ -226,6 +226,14 @@ CASES = [
         0,
     ),
     (
+        "wo_shared_array",
+        "wo",
+        r"^write-only field GAIN\.key has the feature ChannelKey and shares the array register "
+        r"GAIN with the writable field\(s\) gain: a GenICam client cannot read it back",
+        r"a register of its own",
+        0,
+    ),
+    (
         "interface_mismatch",
         "Enumeration",
         r"^feature Go of type Enumeration needs an 'enum' list",

@@ -12,6 +12,10 @@ Node layout for a feature ``F`` implemented by field ``f`` of register ``R``:
 * Fields of a register with ``w1c``/``w1s`` bits are written through ``F_Wr``, an
   ``IntConverter`` over the whole register (``F_Reg`` is then an ``IntReg``), so that a write
   never writes back 1s read from the event bits (which would clear or set them).
+* A ``wo`` field with a feature that shares its register with writable fields keeps its value
+  in the node map, ``F_Shadow`` (written through ``pValueCopy`` by its raw node ``F_Raw``), and
+  every writable field of that register is written through ``F_Wr``, which writes the copies
+  back (a ``wo`` field reads 0, so a masked read-modify-write would clear it).
 * ``F_Conv``: a ``Converter`` from the physical value to raw counts for scaled Float features
   (``cycles``: µs; ``period``: Hz over a period in cycles; ``qN``: fixed point).
 * ``F``: the feature node (Integer, Float, Enumeration, Boolean or Command).
@@ -37,6 +41,7 @@ from regmap.generators.genicam_gev import (
     TRANSPORT_LAYER_CONTROL,
     StandardFeature,
 )
+from regmap.generators.names import shadowed_fields, word_written
 from regmap.model import Access, Field, Interface, Register, RegisterMap, Scale, Selector
 
 __all__ = ["GENAPI_NAMESPACE", "generate_genicam_xml"]
@@ -255,7 +260,7 @@ class _Builder:
         if name in self.names:
             raise UnsupportedMap(
                 f"GenApi node name {name!r} is used by both a {self.names[name]} and a {tag} "
-                "node (generated helper nodes end in _Reg, _Raw, _Conv, _Wr or _Index); "
+                "node (generated helper nodes end in _Reg, _Raw, _Conv, _Wr, _Shadow or _Index); "
                 "rename the feature, selector or category"
             )
         self.names[name] = tag
@@ -478,25 +483,31 @@ class _Builder:
         feat = f.feature
         assert feat is not None
         name = feat.name
-        shared = [o.name for o in reg.fields if o is not f and o.access.writable]
-        if f.access is Access.WO and shared:
-            raise UnsupportedMap(
-                (f"{f.loc}: " if f.loc else "")
-                + f"write-only field {f.name} of register {reg.name} shares the register with "
-                f"writable field(s) {', '.join(shared)}: GenApi cannot read it back, so writing "
-                "them would overwrite it; put the write-only field in a register of its own"
-            )
-        # In a register with event bits, a read-modify-write of the word would write back the
-        # 1s read from those bits (clearing or setting them): write the word through a formula.
-        event_reg = any(o.access in (Access.W1C, Access.W1S) for o in reg.fields)
-        reg_node = self._register(f"{name}_Reg", reg, f, whole=event_reg)
+        if reg.array is not None and f.access is Access.WO:
+            shared = [o.name for o in reg.fields if o is not f and o.access.writable]
+            if shared:  # `check` refuses it: no node-map copy per array element
+                raise UnsupportedMap(
+                    (f"{f.loc}: " if f.loc else "")
+                    + f"write-only field {f.name} of the array register {reg.name} shares the "
+                    f"register with writable field(s) {', '.join(shared)}"
+                )
+        # A field written by a read-modify-write of the word through a formula: in a register
+        # with event bits (writing back the 1s read from them would clear or set them), and in
+        # one whose write-only fields are kept in the node map (they read 0).
+        writer = word_written(reg, f)
+        reg_node = self._register(f"{name}_Reg", reg, f, whole=writer)
         value_node = reg_node
-        if event_reg:
+        if writer:
             value_node = self._word_writer(f"{name}_Wr", reg_node, reg, f)
+        shadow = None
+        if f in shadowed_fields(reg):
+            shadow = self._shadow(f"{name}_Shadow", reg, f)
         kind = feat.interface
         if kind is Interface.FLOAT and f.scale.kind != "raw":
-            value_node = self._raw_integer(f"{name}_Raw", value_node, f)
+            value_node = self._raw_integer(f"{name}_Raw", value_node, f, copy=shadow)
             value_node = self._converter(f"{name}_Conv", value_node, f)
+        elif shadow is not None:
+            value_node = self._raw_integer(f"{name}_Raw", value_node, f, copy=shadow)
         el = self._node(kind.value, name)
         self._doc(el, f.description, self._description(reg, f))
         self._text(el, "Visibility", feat.visibility.value)
@@ -624,35 +635,61 @@ class _Builder:
         return any(f.access is not Access.RW for f in reg.fields)
 
     def _word_writer(self, node: str, reg_node: str, reg: Register, f: Field) -> str:
-        """IntConverter over the whole word: reads the field, writes it with only the rw fields.
+        """IntConverter over the whole word: reads the field, writes it with the rw fields as
+        read and the write-only fields as last written (their node-map copies, or their reset
+        value for one without a feature), as the firmware model's ``RegisterFile`` does.
 
-        Event bits of the word are written as 0 (no effect) unless ``f`` is that event bit.
+        Event bits and pulses of the word are written as 0 (no effect) unless ``f`` is that
+        bit.
         """
         el = self._node("IntConverter", node)
         keep = 0
+        shadowed = shadowed_fields(reg)
+        terms = []
         for other in reg.fields:
-            if other is not f and other.access is Access.RW:
+            if other is f:
+                continue
+            if other.access is Access.RW:
                 keep |= other.mask
-        field = f"((FROM & 0x{f.max_raw:X}) << {f.lsb})"
+            elif other.access is Access.WO and other in shadowed:
+                var = f"W{len(terms)}"
+                _sub(el, self._q("pVariable"), f"{other.feature.name}_Shadow", Name=var)
+                terms.append(f"((({var}) & 0x{other.max_raw:X}) << {other.lsb})")
+            elif other.access is Access.WO and reg.array is None:
+                reset = reg.reset_value() & other.mask
+                if reset:
+                    terms.append(f"0x{reset:X}")
         if keep:
             _sub(el, self._q("pVariable"), reg_node, Name="CUR")
-            to = f"(CUR & 0x{keep:X}) | {field}"
-        else:
-            to = field
-        self._text(el, "FormulaTo", to)
+            terms.insert(0, f"(CUR & 0x{keep:X})")
+        terms.append(f"((FROM & 0x{f.max_raw:X}) << {f.lsb})")
+        self._text(el, "FormulaTo", " | ".join(terms))
         self._text(el, "FormulaFrom", f"(TO >> {f.lsb}) & 0x{f.max_raw:X}")
         self._text(el, "pValue", reg_node)
         self._text(el, "Slope", "Varying")
         return node
 
-    def _raw_integer(self, node: str, value_node: str, f: Field) -> str:
-        """Integer bounding the raw counts, so a period converter never divides by 0."""
+    def _shadow(self, node: str, reg: Register, f: Field) -> str:
+        """The node-map copy of write-only field ``f``: an Integer holding its raw value as
+        last written through this node map (its reset value at first)."""
+        el = self._node("Integer", node)
+        self._text(el, "Visibility", "Invisible")
+        self._text(el, "Value", (reg.reset_value() & f.mask) >> f.lsb)
+        self._text(el, "Min", 0)
+        self._text(el, "Max", f.max_raw)
+        return node
+
+    def _raw_integer(self, node: str, value_node: str, f: Field, copy: str | None = None) -> str:
+        """Integer bounding the raw counts, so a period converter never divides by 0; a write
+        also goes to ``copy`` (``pValueCopy``), the node-map copy of a write-only field."""
         lo, hi = f.raw_limits(self.rmap.clock_hz)
         if f.scale.kind == "period":
             lo = max(lo, 1)
         el = self._node("Integer", node)
         self._text(el, "Visibility", "Invisible")
         self._text(el, "pValue", value_node)
+        if copy is not None:
+            self._text(el, "pValueCopy", copy)
         self._text(el, "Min", lo)
         self._text(el, "Max", min(hi, f.max_raw))
         return node

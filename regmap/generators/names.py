@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from ..model import Access, Interface, RegisterMap, SourceLoc
+from ..model import Access, Field, Interface, Register, RegisterMap, SourceLoc
 
-__all__ = ["c_ident", "genapi_nodes", "header_macros"]
+__all__ = ["c_ident", "genapi_nodes", "header_macros", "shadowed_fields", "word_written"]
 
 _NON_IDENT = re.compile(r"[^0-9A-Za-z]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -66,6 +66,26 @@ def header_macros(rmap: RegisterMap) -> list[tuple[str, str, SourceLoc | None]]:
     return out
 
 
+def shadowed_fields(reg: Register) -> list[Field]:
+    """The write-only fields with a feature of ``reg`` whose value the GenApi XML keeps in the
+    node map (``<F>_Shadow``, written by ``pValueCopy``): those that share the register with
+    another writable field, whose read-modify-write must write them back. Empty for an array
+    register (``check`` refuses such a field there)."""
+    writable = [f for f in reg.fields if f.access.writable]
+    if reg.array is not None or len(writable) < 2:
+        return []
+    return [f for f in writable if f.access is Access.WO and f.feature is not None]
+
+
+def word_written(reg: Register, f: Field) -> bool:
+    """Field ``f`` is written through a word writer ``<F>_Wr`` (an IntConverter over the whole
+    word): in a register with event bits (a masked write would write back the 1s it read), and
+    every writable field of a register with shadowed write-only fields."""
+    if any(o.access in (Access.W1C, Access.W1S) for o in reg.fields):
+        return True
+    return f.access.writable and bool(shadowed_fields(reg))
+
+
 def genapi_nodes(rmap: RegisterMap) -> list[tuple[str, str, SourceLoc | None]]:
     """``(node name, what it is, where its source is)`` of every node the GenApi XML holds for
     the map's own categories, selectors and features, helper nodes included (not the standard
@@ -81,7 +101,7 @@ def genapi_nodes(rmap: RegisterMap) -> list[tuple[str, str, SourceLoc | None]]:
                 (f"EnumEntry_{sel.name}_{v.name}", f"entry {v.name} of selector {sel.name}", v.loc)
             )
     for reg in rmap.registers:
-        event = any(o.access in (Access.W1C, Access.W1S) for o in reg.fields)
+        shadowed = shadowed_fields(reg)
         for f in reg.fields:
             feat = f.feature
             if feat is None:
@@ -89,11 +109,15 @@ def genapi_nodes(rmap: RegisterMap) -> list[tuple[str, str, SourceLoc | None]]:
             n, where = feat.name, feat.loc
             out.append((n, f"feature {n}", where))
             out.append((f"{n}_Reg", f"the register node of feature {n}", where))
-            if event:
+            if word_written(reg, f):
                 out.append((f"{n}_Wr", f"the word writer of feature {n}", where))
-            if feat.interface is Interface.FLOAT and f.scale.kind != "raw":
+            converted = feat.interface is Interface.FLOAT and f.scale.kind != "raw"
+            if converted or f in shadowed:
                 out.append((f"{n}_Raw", f"the raw node of feature {n}", where))
+            if converted:
                 out.append((f"{n}_Conv", f"the converter of feature {n}", where))
+            if f in shadowed:
+                out.append((f"{n}_Shadow", f"the node-map copy of feature {n}", where))
             for e in f.enum:
                 out.append((f"EnumEntry_{n}_{e.name}", f"entry {e.name} of feature {n}", e.loc))
     return out
