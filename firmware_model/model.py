@@ -139,10 +139,12 @@ class _Config:
     __slots__ = (
         "acq_frame_count",
         "acq_mode",
+        "edge_used",
         "exposure",
         "fc_m",
         "fc_q",
         "fc_src",
+        "fc_used",
         "geometry",
         "inv",
         "line2_output",
@@ -177,15 +179,16 @@ _ACQ_MODES = {"SingleFrame": 0, "MultiFrame": 1, "Continuous": 2}
 
 # Groups of configuration fields decoded together; a write re-decodes only its register's groups.
 _G_LINES, _G_CONVERTER, _G_TRIGGERS, _G_ACQUISITION, _G_TIMING = 1, 2, 4, 8, 16
-_G_ALL = 31
+_G_DEBOUNCE, _G_USER = 32, 64
+_G_ALL = 127
 _GROUP_FIELDS = {
     _G_LINES: (
         ("LineInverter", (0, 1, 2)),
         ("LineMode", (2,)),
         ("LineSource", (0, 1, 2)),
-        ("LineDebouncerTime", (1, 2)),
-        ("UserOutputValue", (0, 1, 2)),
     ),
+    _G_DEBOUNCE: (("LineDebouncerTime", (1, 2)),),
+    _G_USER: (("UserOutputValue", (0, 1, 2)),),
     _G_CONVERTER: (
         ("FrequencyConverterInputSource", (0,)),
         ("FrequencyConverterMultiplier", (0,)),
@@ -294,8 +297,9 @@ class CameraModel:
             )
         }
 
-    def _on_write(self, addr: int, _old: int, _new: int) -> None:
-        self._dirty |= self._groups.get(addr, 0)
+    def _on_write(self, addr: int, old: int, new: int) -> None:
+        if old != new:
+            self._dirty |= self._groups.get(addr, 0)
         if addr in self._fc_addrs:
             self._fc_reset = True
 
@@ -332,8 +336,10 @@ class CameraModel:
             c.line2_output = int(e("LineMode", 2) == "Output")
             # reserved LineSource values drive 0 (Off)
             c.line_source = [_LINE_SOURCES.get(e("LineSource", i), 0) for i in range(3)]
+        if dirty & _G_DEBOUNCE:
             c.n1 = g("LineDebouncerTime", 1)
             c.n2 = g("LineDebouncerTime", 2)
+        if dirty & _G_USER:
             c.user = [g("UserOutputValue", i) for i in range(3)]
         if dirty & _G_CONVERTER:
             c.fc_src = int(e("FrequencyConverterInputSource") == "Line2")
@@ -362,6 +368,9 @@ class CameraModel:
                 p = max(p, g("AcquisitionFrameRate"))
             c.period = p
             c.resulting_period = p
+        if dirty & (_G_LINES | _G_CONVERTER | _G_TRIGGERS):
+            c.fc_used = self._fc_used(c)
+            c.edge_used = [(self._edge_used(c, i, 0), self._edge_used(c, i, 1)) for i in (0, 1)]
         self._cfg_version = self.bank.version
         return c
 
@@ -564,100 +573,116 @@ class CameraModel:
         """
         t = self.cycle
         o = self.outputs
-        if o.frame_start or self.bank.pulses_pending:
+        bank = self.bank
+        if o.frame_start or bank.pulses_pending:
             return t
         if self._fc_reset:  # the step of t would reset the converter first: do it now
             self.converter.reset()
             self._fc_reset = False
-        fresh = self._cfg_version != self.bank.version
+        fresh = self._cfg_version != bank.version
         # a configuration written since the last step: decode it as the step of t would
         c = self._decode() if fresh else self._cfg
         acq = self.acquisition
+        active = acq.state == 2
+        if active != o.acquisition_active:
+            return t
+        has_frame = acq.has_frame
+        t0 = acq.t0
+        wait = active and (not has_frame or t >= t0 + acq.p)  # FrameTriggerWait[t]
+        if wait != o.frame_trigger_wait:
+            return t
+        if (has_frame and t0 <= t < t0 + acq.e) != o.exposure_active:  # ExposureActive[t]
+            return t
         if (
-            int(acq.state == 2) != o.acquisition_active
-            or acq.frame_trigger_wait(t) != o.frame_trigger_wait
-            or acq.exposure_active(t) != o.exposure_active
+            self.line0.q != o.line0_out
+            or self.line2_o.q != o.line2_o
+            or self.line2_oe.q != o.line2_oe
         ):
             return t
-        if self.line0.q != o.line0_out or self.line2_o.q != o.line2_o:
-            return t
-        if self.line2_oe.q != o.line2_oe:
-            return t
+        deb1, deb2 = self.debouncer
         if fresh or self._fc_out:
             # Under a new configuration, or once the converter's pulse of t-1 is over, the
             # output registers must keep their levels and LineStatusAll its value (with the
             # sources as they are: the converter's output is 0 unless it pulses in cycle t,
             # which makes t a wake-up below when anything uses it).
+            user = c.user
             sources = (
                 0,
                 o.exposure_active,
                 o.frame_trigger_wait,
                 o.acquisition_active,
-                c.user[0],
-                c.user[1],
-                c.user[2],
+                user[0],
+                user[1],
+                user[2],
                 0,
             )
-            if sources[c.line_source[0]] ^ c.inv[0] != o.line0_out:
+            inv = c.inv
+            if sources[c.line_source[0]] ^ inv[0] != o.line0_out:
                 return t
-            if sources[c.line_source[2]] ^ c.inv[2] != o.line2_o:
+            if sources[c.line_source[2]] ^ inv[2] != o.line2_o:
                 return t
             if c.line2_output != o.line2_oe:
                 return t
-            status2 = o.line2_o if c.line2_output else self.debouncer[1].y
-            if o.line0_out | self.debouncer[0].y << 1 | status2 << 2 != o.line_status:
+            status2 = o.line2_o if c.line2_output else deb2.y
+            if o.line0_out | deb1.y << 1 | status2 << 2 != o.line_status:
                 return t
-        wake: int | None = self._readouts[0][0] if self._readouts else None
+        readouts = self._readouts
+        wake: int | None = readouts[0][0] if readouts else None
         if wake is not None and wake <= t:
             return t
         for i in (0, 1):
-            sync = self.sync[i]
-            deb = self.debouncer[i]
+            deb = deb2 if i else deb1
             edges = self.edges[i]
             y = deb.y
             if edges.y1 != y:
                 return t  # LineStatusAll changes
-            if edges.y2 != y and self._edge_used(c, i, y):
+            if edges.y2 != y and c.edge_used[i][y]:
                 return t  # the edge pulse of cycle t triggers or feeds the converter
-            if i == 1 and c.line2_output:
+            if i and c.line2_output:
                 x = 0  # the pin does not matter: the sync may settle while skipped
             else:
+                sync = self.sync[i]
                 x = sync.q2 ^ c.inv[i + 1]
                 if sync.q1 != sync.q2:
                     # A new level in flight: x is the old level in cycle t, the new one (not
                     # x) from t+1 on.
-                    n = c.n1 if i == 0 else c.n2
+                    n = c.n2 if i else c.n1
                     if x != y:
                         if n == 0 or deb.c + 1 >= n:
                             u = t + 1  # y flips at the end of t
                         else:
                             continue  # the count stops: x returns to y at t+1
                     else:
-                        u = t + 1 + max(1, n)  # y flips at the end of t + max(1, n)
+                        u = t + 1 + (n if n > 1 else 1)  # y flips at the end of t + max(1, n)
                     if wake is None or u < wake:
                         wake = u
                     continue
             if x != y:
                 # the debouncer flips y at the end of cycle t + max(0, n-1-c); skip through it
-                n = c.n1 if i == 0 else c.n2
-                u = t + max(1, n - deb.c)
+                u = (c.n2 if i else c.n1) - deb.c
+                u = t + (u if u > 1 else 1)
                 if wake is None or u < wake:
                     wake = u
-        m = self.converter.cycles_to_next_pulse(c.fc_m)
-        if m is not None and self._fc_used(c):
-            u = t + m - 1
-            if wake is None or u < wake:
-                wake = u
+        if c.fc_used:
+            m = self.converter.cycles_to_next_pulse(c.fc_m)
+            if m is not None:
+                u = t + m - 1
+                if wake is None or u < wake:
+                    wake = u
         for fifo in self.fifo:
-            u = fifo.next_release(t)
-            if u is not None and (wake is None or u < wake):
-                wake = u
-        if acq.state == 2:  # active
-            if acq.has_frame:
-                for u in (acq.t0 + acq.e, acq.t0 + acq.p - 1, acq.t0 + acq.p):
+            pending = fifo.pending
+            if pending:
+                u = pending[0]
+                if u < t:
+                    u = t
+                if wake is None or u < wake:
+                    wake = u
+        if active:
+            if has_frame:
+                for u in (t0 + acq.e, t0 + acq.p - 1, t0 + acq.p):
                     if u >= t and (wake is None or u < wake):
                         wake = u
-            if not c.trig_mode[0] and acq.frame_trigger_wait(t):
+            if wait and not c.trig_mode[0]:
                 return t
         return wake
 

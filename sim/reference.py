@@ -104,11 +104,17 @@ def advance_replay(
     n_out = len(out_edges)
     i1, i2, ia, p1, p2, prev = state
     n1, n2, na = len(e1), len(e2), len(acc_cycles)
+    never = until + 1
+    # A wake-up cycle that still holds: a skip that stopped short of it for an input changed
+    # nothing the wake-up depends on (<= model.cycle: unknown, ask the model).
+    known = 0
     while True:
         t = model.cycle
-        while ia < na and acc_cycles[ia] < t:
-            apply(ia)
-            ia += 1
+        if ia < na and acc_cycles[ia] < t:
+            known = 0
+            while ia < na and acc_cycles[ia] < t:
+                apply(ia)
+                ia += 1
         if t >= until:
             break
         if event_mode and prev is not None:
@@ -119,10 +125,20 @@ def advance_replay(
                 target = e2[i2][0]
             if ia < na and acc_cycles[ia] + 1 < target:
                 target = acc_cycles[ia] + 1
-            wake = model.next_activity()
-            if wake is None or wake > t:
+            if known > t:
+                wake = known
+            else:
+                wake = model.next_activity()
+                if wake is None:
+                    wake = never
+            if wake > t:
                 if target > t:
-                    model.skip(target - t if wake is None or wake > target else wake - t)
+                    if wake > target:
+                        model.skip(target - t)
+                        known = wake
+                    else:
+                        model.skip(wake - t)
+                        known = 0
                     continue
                 # a pin edge in cycle t, otherwise idle: the step would only sample the pins
                 while i1 < n1 and e1[i1][0] <= t:
@@ -132,6 +148,7 @@ def advance_replay(
                     p2 = e2[i2][1]
                     i2 += 1
                 model.skip_sampling(p1, p2)
+                known = 0
                 continue
         while i1 < n1 and e1[i1][0] <= t:
             p1 = e1[i1][1]
@@ -140,6 +157,7 @@ def advance_replay(
             p2 = e2[i2][1]
             i2 += 1
         out = step(p1, p2)
+        known = 0
         if out != prev:
             for i in range(n_out):
                 if prev is None or out[i] != prev[i]:
