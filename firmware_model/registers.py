@@ -52,12 +52,13 @@ def _did_you_mean(name: str, candidates: list[str]) -> str:
 class _RegisterLogic:
     """The bus-independent part: name resolution, selectors, conversions, access rules."""
 
-    _OWN = frozenset({"rmap", "_selectors", "_wo_shadow", "_bus"})
+    _OWN = frozenset({"rmap", "_selectors", "_wo_shadow", "_bus", "_keep"})
 
     def __init__(self, rmap: RegisterMap) -> None:
         object.__setattr__(self, "rmap", rmap)
         object.__setattr__(self, "_selectors", {s.name: 0 for s in rmap.selectors})
         object.__setattr__(self, "_wo_shadow", {})
+        object.__setattr__(self, "_keep", {})
 
     # -- names --------------------------------------------------------------------------
     def _names(self) -> list[str]:
@@ -199,16 +200,20 @@ class _RegisterLogic:
             raise ValueError(
                 f"raw value of {name} must be an integer in 0..{f.max_raw}, not {raw!r}"
             )
-        # Fields whose value must be preserved by a read-modify-write.
-        keep_rw = 0
-        keep_wo = 0
-        for other in reg.fields:
-            if other is f:
-                continue
-            if other.access is Access.RW:
-                keep_rw |= other.mask
-            elif other.access is Access.WO:
-                keep_wo |= other.mask
+        # Fields whose value must be preserved by a read-modify-write (once per feature).
+        keep = self._keep.get(name)
+        if keep is None:
+            keep_rw = 0
+            keep_wo = 0
+            for other in reg.fields:
+                if other is f:
+                    continue
+                if other.access is Access.RW:
+                    keep_rw |= other.mask
+                elif other.access is Access.WO:
+                    keep_wo |= other.mask
+            keep = self._keep[name] = (keep_rw, keep_wo)
+        keep_rw, keep_wo = keep
         word = 0
         if keep_rw:
             current = yield ("r", addr)

@@ -119,6 +119,21 @@ class RegisterTimeline:
         value = values[i - 1] if i else reset
         return (value & mask) >> lsb
 
+    def fields(self, feature: str, ts: list[int], index: int = 0) -> list[int]:
+        """:meth:`field` for each of the sorted cycles ``ts`` (one pass)."""
+        key = (feature, index)
+        hist = self._history.get(key)
+        if hist is None:
+            hist = self._history[key] = self._build(feature, index)
+        reset, cycles, values, mask, lsb = hist
+        out = []
+        i, n = 0, len(cycles)
+        for t in ts:
+            while i < n and cycles[i] < t:
+                i += 1
+            out.append(((values[i - 1] if i else reset) & mask) >> lsb)
+        return out
+
     def _build(self, feature: str, index: int):
         reg, f = self.rmap.feature(feature)
         value = reset = reg.reset_value(index)
@@ -287,12 +302,15 @@ class Coverage:
 
     def _sample_user_outputs(self, tl: RegisterTimeline, log) -> None:
         """After each write: a line driven by UserOutput k whose value differs from the others."""
-        for c in sorted({a.cycle for a in log if a.kind == "w" and a.ok}):
-            t = c + 1
-            values = [tl.field("UserOutputValue", t, k) for k in range(3)]
+        ts = [c + 1 for c in sorted({a.cycle for a in log if a.kind == "w" and a.ok})]
+        user = [tl.fields("UserOutputValue", ts, k) for k in range(3)]
+        source = {idx: tl.fields("LineSource", ts, idx) for idx in (0, 2)}
+        mode2 = tl.fields("LineMode", ts, 2)
+        for n in range(len(ts)):
+            values = [user[k][n] for k in range(3)]
             for line, idx in (("Line0", 0), ("Line2", 2)):
-                src = tl.field("LineSource", t, idx)
-                if not 4 <= src <= 6 or (idx == 2 and not tl.field("LineMode", t, 2)):
+                src = source[idx][n]
+                if not 4 <= src <= 6 or (idx == 2 and not mode2[n]):
                     continue
                 k = src - 4
                 if all(values[k] != values[j] for j in range(3) if j != k):
@@ -304,7 +322,7 @@ class Coverage:
         cfg = self.rmap.register("LINE_CFG")
         for idx, pin in ((1, "line1_in"), (2, "line2_i")):
             addr = cfg.address_of(idx)
-            edges = [c for c, _ in lines.get(pin, [])]
+            edges = sorted(c for c, _ in lines.get(pin, []))
             for acc in log:
                 if acc.kind != "w" or not acc.ok or acc.addr != addr:
                     continue
@@ -312,7 +330,8 @@ class Coverage:
                 if tl.field("LineInverter", c, idx) == tl.field("LineInverter", c + 1, idx):
                     continue
                 n = tl.field("LineDebouncerTime", c + 1, idx)
-                if n and not any(c - 2 <= e <= c + n + 6 for e in edges):
+                k = bisect_left(edges, c - 2)  # the first edge at or after c - 2
+                if n and not (k < len(edges) and edges[k] <= c + n + 6):
                     self.hit(f"inverter.static_pin[Line{idx}]")
 
     def _sample_outputs(self, tl: RegisterTimeline, rtl) -> None:

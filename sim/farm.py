@@ -155,28 +155,27 @@ class _RecordingBus:
     read-modify-write of a configuration field reads what software wrote before)."""
 
     def __init__(self, rmap) -> None:
+        from firmware_model import BusError
         from firmware_model.bank import RegisterBank
+
+        from .native import StimWrite
 
         self.bank = RegisterBank(rmap)
         self.cycle = 0
         self.writes: list = []
+        self._error = BusError
+        self._record = StimWrite
 
     def read(self, addr: int) -> int:
-        from firmware_model import BusError
-
         try:
             return self.bank.read(addr)
-        except BusError:
+        except self._error:
             return 0
 
     def write(self, addr: int, value: int, strobe: int = 0xF) -> None:
-        from firmware_model import BusError
-
-        from .native import StimWrite
-
-        self.writes.append(StimWrite(self.cycle, addr, value & 0xFFFFFFFF, strobe & 0xF))
+        self.writes.append(self._record(self.cycle, addr, value & 0xFFFFFFFF, strobe & 0xF))
         # SLVERR: the RTL's response is compared with the model's in the replay
-        with contextlib.suppress(BusError):
+        with contextlib.suppress(self._error):
             self.bank.write(addr, value, strobe)
 
 
