@@ -155,7 +155,6 @@ def test_the_wheel_carries_the_data_the_commands_need(installed):
         "sim/harness/camera_pins.vh",
         "sim/harness/serve_harness.cpp",
         "sim/harness/serve_tb.v",
-        "regmap/generators/templates/c_header.h.j2",
         "timingspec/templates/report.html.j2",
     ):
         assert name in names, name

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..model import RegisterMap
 
-# The generators (and Jinja2) are imported on first use: `check` reads only the identifiers
+# The generators are imported on first use: `check` reads only the identifiers
 # they make (regmap.generators.names), and stays quick.
 _LAZY = {
     "generate_c_header": ".c_header",
