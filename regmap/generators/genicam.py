@@ -80,11 +80,14 @@ def generate_genicam_xml(rmap: RegisterMap, *, standard_namespace: str = "GEV") 
             f"not {standard_namespace!r}"
         )
     root = _Builder(rmap, standard_namespace).build()
-    # The version GUID identifies the content: hash the document with a placeholder GUID.
+    # The version GUID identifies the content: hash the document with a placeholder GUID, then
+    # put the GUID in its place (the root's attribute, the first one of the text).
+    placeholder = f'VersionGuid="{uuid.UUID(int=0)}"'
     root.set("VersionGuid", str(uuid.UUID(int=0)))
-    digest = hashlib.sha256(_serialise(root).encode()).hexdigest()
-    root.set("VersionGuid", str(uuid.uuid5(_GUID_NAMESPACE, f"version:{digest}")))
-    return _serialise(root)
+    text = _serialise(root)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    guid = uuid.uuid5(_GUID_NAMESPACE, f"version:{digest}")
+    return text.replace(placeholder, f'VersionGuid="{guid}"', 1)
 
 
 def _serialise(root: ET.Element) -> str:
