@@ -21,7 +21,6 @@ run does not write (a requirement's diagram that no longer exists) are dropped.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import filecmp
@@ -172,6 +171,8 @@ def _same(a: Path, b: Path) -> bool:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two existing directories; False where the system cannot."""
+    import ctypes  # only here: most runs write a new set, or one unchanged
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2

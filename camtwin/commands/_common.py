@@ -171,6 +171,9 @@ def load_scenario_file(path: str | Path, rmap: RegisterMap) -> Scenario:
 def check_consumers(rmap: RegisterMap, uses: Iterable[str], notes: list[str] | None = None) -> None:
     """Set the consumers in ``uses`` up on the map (:mod:`camtwin.consumers`); print what they
     cannot use, located, and raise :class:`CompileFailed`."""
+    uses = list(uses)
+    if not uses:
+        return
     from ..consumers import consumer_problems
 
     problems = consumer_problems(rmap, uses)
