@@ -460,11 +460,13 @@ class CameraModel:
         fc = self.converter.step(t, fc_edge, c.fc_m, c.fc_q)
         self._fc_out = fc
 
-        # Trigger sources and delay FIFOs.
+        # Trigger sources and delay FIFOs (nothing to do without a pulse or a pending trigger).
         released = [0, 0]
         lost_total = 0
         frame_cause: tuple[str, int, int | None, int] | None = None
-        for k in (0, 1):
+        fifo0, fifo1 = self.fifo
+        busy = rise1 or fall1 or rise2 or fall2 or fc or pulses or fifo0.pending or fifo1.pending
+        for k in (0, 1) if busy else ():
             src = c.trig_src[k]
             if src == 0:
                 trig = 1 if pulses and pulses.get(self._sw_addr[k], 0) & self._sw_mask else 0
@@ -715,18 +717,23 @@ class CameraModel:
         for i in (0, 1):
             deb = self.debouncer[i]
             sync = self.sync[i]
-            n = c.n1 if i == 0 else c.n2
-            if i == 1 and c.line2_output:
-                _debounce_constant(deb, 0, n, cycles)
+            if i and c.line2_output:
+                _debounce_constant(deb, 0, c.n2, cycles)
+                sync.q2 = sync.q1
             else:
                 inv = c.inv[i + 1]
-                if sync.q1 == sync.q2:
-                    _debounce_constant(deb, sync.q2 ^ inv, n, cycles)
+                q1 = sync.q1
+                if q1 == sync.q2:
+                    if q1 ^ inv == deb.y:
+                        deb.c = 0  # held: nothing to count
+                    else:
+                        _debounce_constant(deb, q1 ^ inv, c.n2 if i else c.n1, cycles)
                 else:  # x is the old level for one cycle, then the new one
+                    n = c.n2 if i else c.n1
                     _debounce_constant(deb, sync.q2 ^ inv, n, 1)
-                    _debounce_constant(deb, sync.q1 ^ inv, n, cycles - 1)
-            sync.q2 = sync.q1
-        for edges in self.edges:
+                    _debounce_constant(deb, q1 ^ inv, n, cycles - 1)
+                    sync.q2 = q1
+            edges = self.edges[i]
             edges.y2 = edges.y1  # an unused edge pulse may be over
         self.converter.skip(cycles, c.fc_m, c.fc_q)
         self.cycle += cycles
