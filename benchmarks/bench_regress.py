@@ -40,7 +40,7 @@ def jobs(sim: str, n: int, cycles: int, first: int = 1) -> list[SeedJob]:
 
 def per_worker(sim: str, n: int, cycles: int) -> dict:
     run_seed(jobs(sim, 1, 200)[0])  # build (or find the build) first
-    results = [run_seed(j) for j in jobs(sim, n, cycles)]
+    results = run_jobs(jobs(sim, n, cycles), workers=1)  # in this process, as one worker
     bad = [r.seed for r in results if not r.passed]
     if bad:
         raise SystemExit(f"{sim}: seeds {bad} failed: {results[0].message[:500]}")
