@@ -367,29 +367,12 @@ registers:
 """
 
 
-SHADOW_YAML = """
-device: {name: shadow, vendor: v, model: m, clock_hz: 1_000_000, base_address: 0x10000}
-categories:
-  - name: C
-registers:
-  - name: MIX
-    address: 0x10000
-    fields:
-      - {name: a, bits: "7:0", access: rw, reset: 5,
-         feature: {name: A, type: Integer, category: C}}
-      - {name: w, bits: "15:8", access: wo, reset: 3,
-         feature: {name: W, type: Integer, category: C}}
-      - {name: v, bits: "19:16", access: wo, reset: 2}
-      - {name: c, bits: 20, access: w1c, feature: {name: C1, type: Boolean, category: C}}
-      - {name: p, bits: 21, access: pulse, feature: {name: P1, type: Command, category: C}}
-      - {name: t, bits: "31:24", access: wo, unit: us, scale: cycles, min: 0, max: 100,
-         feature: {name: T, type: Float, category: C}}
-"""
+SHADOW_YAML = ROOT / "tests" / "data" / "genicam" / "shadow.yaml"
 
 
 @pytest.fixture(scope="session")
 def shadow_map() -> RegisterMap:
-    return loads(SHADOW_YAML)
+    return load(SHADOW_YAML)
 
 
 def test_write_only_fields_sharing_a_register_are_written_back_from_the_node_map(

@@ -18,11 +18,13 @@ executes every command, and reads a period register holding 0 without an error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -80,11 +82,11 @@ def warnings(result: subprocess.CompletedProcess) -> list[str]:
 MAPS = {"camera": ROOT / "regmap" / "camera.yaml", "encoder": ENCODER_YAML}
 
 
-@pytest.fixture(scope="module", params=list(MAPS))
-def rmap(request, tmp_path_factory):
-    """The fake camera serving a relocated map's XML, its registers at their reset values."""
+@contextlib.contextmanager
+def served(path: Path, tmp_path_factory) -> Iterator[RegisterMap]:
+    """The fake camera serving the relocated map's XML, its registers at their reset values."""
     assert shutil.which(FAKE) and shutil.which(TOOL), "Aravis tools missing: scripts/bootstrap.sh"
-    moved = relocated(load(MAPS[request.param]))
+    moved = relocated(load(path))
     path = tmp_path_factory.mktemp("aravis") / f"{moved.stem}.xml"
     path.write_text(generate_genicam_xml(moved), encoding="utf-8")
     log = path.with_suffix(".log").open("w")
@@ -114,6 +116,13 @@ def rmap(request, tmp_path_factory):
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module", params=list(MAPS))
+def rmap(request, tmp_path_factory):
+    """The fake camera serving a relocated map's XML, its registers at their reset values."""
+    with served(MAPS[request.param], tmp_path_factory) as moved:
+        yield moved
 
 
 def register_word(output: str, address: int) -> list[int]:
