@@ -323,8 +323,12 @@ def parse_output(text: str) -> NativeRun:
     writes: list[tuple[int, int]] = []
     reads: list[tuple[int, int, int, int]] = []
     summary = None
-    for line in text.splitlines():
-        k, a, b, c, d = (int(x) for x in line.split())
+    rows = text.splitlines()
+    words = list(map(int, text.split()))
+    if len(words) != 5 * len(rows):
+        raise RuntimeError("the native runner's output has a line without 5 numbers")
+    it = iter(words)
+    for k, a, b, c, d in zip(it, it, it, it, it, strict=True):
         if k == 1:
             edges[OUTPUTS[a]].append((b, c))
         elif k == 2:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from regmap import RegisterMap
 from regmap.model import Access
@@ -303,17 +305,34 @@ USER_PATTERNS = ((1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 1, 1), (0, 0, 1), (1, 1, 0
 """UserOutputValue 0, 1, 2: patterns in which each output differs from the other two."""
 
 
+_PER_MAP: dict[tuple[str, int], tuple[RegisterMap, Any]] = {}
+
+
+def _per_map(rmap: RegisterMap, what: str, make: Callable[[], Any]) -> Any:
+    """``make()`` once per map (the random scenarios ask for the same lists many times)."""
+    hit = _PER_MAP.get((what, id(rmap)))
+    if hit is None or hit[0] is not rmap:
+        hit = _PER_MAP[(what, id(rmap))] = (rmap, make())
+    return hit[1]
+
+
 def raw_write_targets(rmap: RegisterMap) -> list[tuple[str, int]]:
     """Every register element with a writable (``rw``/``wo``) or write-1-to-clear field: the
     targets of raw writes, which may store any value of a field's bits (docs/semantics.md,
     "Every stored value")."""
     writable = (Access.RW, Access.WO, Access.W1C)
-    return [
-        (reg.name, i)
-        for reg in rmap.registers
-        if any(f.access in writable for f in reg.fields)
-        for i in range(reg.count)
-    ]
+    return list(
+        _per_map(
+            rmap,
+            "raw_write_targets",
+            lambda: [
+                (reg.name, i)
+                for reg in rmap.registers
+                if any(f.access in writable for f in reg.fields)
+                for i in range(reg.count)
+            ],
+        )
+    )
 
 
 LONG_TIME_REGS = (
@@ -328,11 +347,22 @@ LONG_TIME_REGS = (
 
 def unmapped_addresses(rmap: RegisterMap) -> list[int]:
     """Word addresses around and between the registers that no register occupies."""
-    mapped = {a for r in rmap.registers for a in r.addresses}
-    base = rmap.device.base_address
-    near = {a + d for a in mapped for d in (4, -4, 0x40)}
-    near |= {base - 4, base + 0xC, base + 0x7FC, base + 0xFFFC, 0x0}
-    return sorted(a for a in near if a >= 0 and a not in mapped)
+
+    def make() -> list[int]:
+        mapped = set(_mapped(rmap))
+        base = rmap.device.base_address
+        near = {a + d for a in mapped for d in (4, -4, 0x40)}
+        near |= {base - 4, base + 0xC, base + 0x7FC, base + 0xFFFC, 0x0}
+        return sorted(a for a in near if a >= 0 and a not in mapped)
+
+    return list(_per_map(rmap, "unmapped_addresses", make))
+
+
+def _mapped(rmap: RegisterMap) -> list[int]:
+    """Every register element's address, sorted."""
+    return _per_map(
+        rmap, "mapped", lambda: sorted({a for reg in rmap.registers for a in reg.addresses})
+    )
 
 
 def _special_ops(rng: random.Random, rmap: RegisterMap, c: int, ops: list[Op]) -> int:
@@ -392,7 +422,7 @@ def _special_ops(rng: random.Random, rmap: RegisterMap, c: int, ops: list[Op]) -
         return c + 9
     if r < 0.8:
         # Unmapped and unaligned addresses: SLVERR, and no side effect.
-        mapped = sorted({a for reg in rmap.registers for a in reg.addresses})
+        mapped = _mapped(rmap)
         for i in range(rng.randint(1, 3)):
             if rng.random() < 0.5:
                 addr, label = rng.choice(unmapped_addresses(rmap)), "unmapped"
