@@ -257,6 +257,9 @@ class CameraModel:
         self.outputs = Outputs(0, 0, 0, 0, 0, 0, 0, 0)
         self._cnt_cycle = -1
         self._cnt_prev = (0, 0, 0)
+        self._status_only: tuple[int, int] | None = None
+        """(cycle, bank version) of a cycle :meth:`next_activity` found idle but for
+        LineStatusAll taking new debounced levels: :meth:`step` then does only that."""
         self._decode()
         self.bank.read_hook = self._drive_status
 
@@ -434,6 +437,10 @@ class CameraModel:
         """Simulate one clock cycle with the given input pin levels; return its outputs."""
         t = self.cycle
         bank = self.bank
+        if self._status_only is not None:
+            if self._status_only == (t, bank.version):
+                return self._step_status(line1_in, line2_i)
+            self._status_only = None
         bank.begin_cycle()
         if self._fc_reset:
             self.converter.reset()
@@ -565,6 +572,32 @@ class CameraModel:
         self.cycle = t + 1
         return out
 
+    def _step_status(self, line1_in: int, line2_i: int) -> Outputs:
+        """:meth:`step` of a cycle that is idle but for new debounced levels reaching the edge
+        detectors and LineStatusAll (see :meth:`next_activity`): no edge pulse, trigger,
+        converter output or frame event happens in it."""
+        self._status_only = None
+        t = self.cycle
+        deb1, deb2 = self.debouncer
+        y1, y2 = deb1.y, deb2.y  # the levels of cycle t
+        old = [(e.y1, e.y2) for e in self.edges]
+        if line1_in != self._pins[0]:
+            self._pin_changed(0, t, 1 if line1_in else 0)
+        if line2_i != self._pins[1]:
+            self._pin_changed(1, t, 1 if line2_i else 0)
+        self.skip(1)
+        self.sync[0].q1 = 1 if line1_in else 0
+        self.sync[1].q1 = 1 if line2_i else 0
+        for edges, (e1, _e2), y in zip(self.edges, old, (y1, y2), strict=True):
+            edges.y2 = e1
+            edges.y1 = y
+        o = self.outputs
+        status2 = o.line2_o if self._cfg.line2_output else y2
+        out = o._replace(line_status=o.line0_out | y1 << 1 | status2 << 2)
+        self.outputs = out
+        self._fc_out = 0
+        return out
+
     # -- idle detection for the event-driven simulator -----------------------------------
     def next_activity(self) -> int | None:
         """The first cycle ``>= self.cycle`` whose step can differ from an idle cycle.
@@ -632,13 +665,16 @@ class CameraModel:
         wake: int | None = readouts[0][0] if readouts else None
         if wake is not None and wake <= t:
             return t
+        status = False  # a new debounced level reaches LineStatusAll in cycle t
         for i in (0, 1):
             deb = deb2 if i else deb1
             edges = self.edges[i]
             y = deb.y
             if edges.y1 != y:
-                return t  # LineStatusAll changes
-            if edges.y2 != y and c.edge_used[i][y]:
+                if edges.y2 != edges.y1:
+                    return t  # and an edge pulse in cycle t
+                status = True
+            elif edges.y2 != y and c.edge_used[i][y]:
                 return t  # the edge pulse of cycle t triggers or feeds the converter
             if i and c.line2_output:
                 x = 0  # the pin does not matter: the sync may settle while skipped
@@ -686,6 +722,10 @@ class CameraModel:
                         wake = u
             if wait and not c.trig_mode[0]:
                 return t
+        if status:
+            if wake is None or wake > t:
+                self._status_only = (t, bank.version)
+            return t
         return wake
 
     @staticmethod
