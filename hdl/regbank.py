@@ -301,9 +301,14 @@ class RegisterBank(wiring.Component):
             with m.If(bvalid & bus.bready):
                 m.d.sync += bvalid.eq(0)
 
-        read_value = Const(0, 32)
-        for hit, value in zip(rd_hits, rd_values, strict=True):
-            read_value = read_value | Mux(hit, value, 0)
+        # The selected register's value: the OR of every register's value gated by its hit, as
+        # a balanced tree (a chain as long as a large map would nest too deeply to elaborate).
+        terms = [Mux(hit, value, 0) for hit, value in zip(rd_hits, rd_values, strict=True)]
+        while len(terms) > 1:
+            terms = [a | b for a, b in zip(terms[::2], terms[1::2], strict=False)] + (
+                terms[-1:] if len(terms) % 2 else []
+            )
+        read_value = terms[0] if terms else Const(0, 32)
         any_rd = Cat(*rd_hits).any()
         with m.If(ar_hs):
             m.d.sync += [

@@ -446,3 +446,43 @@ def test_random_against_firmware_bank(all_access_map, seed):
             model.hw_clear(a_mixed, f["w1sf"])
         rc_pending = v["rc_set"]
     assert checked > 50 and len(writes) > 50
+
+
+def test_a_bank_of_thousands_of_registers_elaborates():
+    """The read data is an OR tree over the registers, not a chain: a chain of 2000 registers
+    nests too deeply for Amaranth to elaborate (RecursionError), and `camtwin generate` writes
+    the bank for any valid map."""
+    from amaranth.hdl import Fragment
+
+    lines = [
+        "device: {name: big, vendor: v, model: m, clock_hz: 1_000_000, base_address: 0x10000}",
+        "registers:",
+    ]
+    lines += [
+        f"  - {{name: R{i}, address: {0x10000 + 4 * i:#x}, "
+        f"fields: [{{name: v, bits: '7:0', access: rw, reset: {i % 256}}}]}}"
+        for i in range(2000)
+    ]
+    rmap = loads("\n".join(lines) + "\n", "big.yaml")
+    Fragment.get(RegisterBank(rmap), None)  # a chain: RecursionError
+    dut = RegisterBank(rmap)
+    read = {}
+
+    async def bench(ctx):
+        mgr = AXI4LiteManager(dut.bus)
+        await mgr.idle(ctx)
+        for i in (0, 1, 1000, 1998, 1999):
+            res = await mgr.read(ctx, 0x10000 + 4 * i)
+            read[i] = (res.resp, res.data)
+        res = await mgr.read(ctx, 0x10000 + 4 * 2000)
+        read[2000] = (res.resp, res.data)
+
+    _run(dut, bench)
+    assert read == {
+        0: (RESP_OKAY, 0),
+        1: (RESP_OKAY, 1),
+        1000: (RESP_OKAY, 1000 % 256),
+        1998: (RESP_OKAY, 1998 % 256),
+        1999: (RESP_OKAY, 1999 % 256),
+        2000: (RESP_SLVERR, 0),
+    }
