@@ -1435,3 +1435,10 @@ def test_a_map_without_device_or_transport_categories_gets_both(schema):
         for el in ET.fromstring(generate_genicam_xml(loads(TINY_YAML), standard_namespace="None"))
     }
     assert not names & {DC, TL, "TLParamsLocked"}
+
+
+@pytest.mark.parametrize("name", ["", "version:0", "product:Acme:M1:dev", "µs ∑ names"])
+def test_guids_are_rfc4122_name_based_uuids(name):
+    from regmap.generators.genicam import _GUID_NAMESPACE, _uuid5
+
+    assert _uuid5(_GUID_NAMESPACE, name) == str(uuid.uuid5(uuid.UUID(bytes=_GUID_NAMESPACE), name))

@@ -28,10 +28,9 @@ Node layout for a feature ``F`` implemented by field ``f`` of register ``R``:
 from __future__ import annotations
 
 import hashlib
+import math
 import re
-import uuid
 import xml.etree.ElementTree as ET
-from fractions import Fraction
 
 from regmap.diagnostics import UnsupportedMap
 from regmap.generators._escape import xml_tree
@@ -48,7 +47,20 @@ __all__ = ["GENAPI_NAMESPACE", "generate_genicam_xml"]
 
 GENAPI_NAMESPACE = "http://www.genicam.org/GenApi/Version_1_1"
 _SCHEMA_SUBMINOR = 0
-_GUID_NAMESPACE = uuid.UUID("6f1b4c8e-2f0a-5d3c-9e47-63616d747769")  # fixed: keeps GUIDs stable
+_GUID_NAMESPACE = bytes.fromhex("6f1b4c8e2f0a5d3c9e4763616d747769")  # fixed: keeps GUIDs stable
+_NIL_GUID = "00000000-0000-0000-0000-000000000000"
+
+
+def _uuid5(namespace: bytes, name: str) -> str:
+    """The name-based (SHA-1) UUID of RFC 4122 section 4.3, as ``uuid.uuid5`` makes it (without
+    importing ``uuid``, which costs a short command more than the whole XML's serialisation)."""
+    digest = bytearray(hashlib.sha1(namespace + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    x = digest.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 _STANDARD_NAMESPACES = ("None", "IIDC", "GEV", "CL", "USB")
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 _CNAME_RE = re.compile(r"[A-Za-z][0-9A-Za-z_]*")
@@ -82,12 +94,11 @@ def generate_genicam_xml(rmap: RegisterMap, *, standard_namespace: str = "GEV") 
     root = _Builder(rmap, standard_namespace).build()
     # The version GUID identifies the content: hash the document with a placeholder GUID, then
     # put the GUID in its place (the root's attribute, the first one of the text).
-    placeholder = f'VersionGuid="{uuid.UUID(int=0)}"'
-    root.set("VersionGuid", str(uuid.UUID(int=0)))
+    root.set("VersionGuid", _NIL_GUID)
     text = _serialise(root)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    guid = uuid.uuid5(_GUID_NAMESPACE, f"version:{digest}")
-    return text.replace(placeholder, f'VersionGuid="{guid}"', 1)
+    guid = _uuid5(_GUID_NAMESPACE, f"version:{digest}")
+    return text.replace(f'VersionGuid="{_NIL_GUID}"', f'VersionGuid="{guid}"', 1)
 
 
 def _serialise(root: ET.Element) -> str:
@@ -122,11 +133,14 @@ def _num(value: float) -> str:
     return repr(float(value))
 
 
-def _ratio(value: Fraction) -> str:
-    """A formula factor for an exact rational: ``125`` or ``(33333333 / 1000000)``."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    return f"({value.numerator} / {value.denominator})"
+def _ratio(numerator: int, denominator: int) -> str:
+    """A formula factor for the exact rational ``numerator / denominator`` in lowest terms:
+    ``125`` or ``(33333333 / 1000000)``."""
+    g = math.gcd(numerator, denominator)
+    numerator, denominator = numerator // g, denominator // g
+    if denominator == 1:
+        return str(numerator)
+    return f"({numerator} / {denominator})"
 
 
 def _half_even(expr: str) -> str:
@@ -158,12 +172,12 @@ def _formulas(scale: Scale, clock_hz: int) -> tuple[str, str, str]:
     """
     if scale.kind == "cycles":
         # A time in the field's unit (ns, us, ms, s) over clock cycles.
-        ticks = _ratio(Fraction(clock_hz, scale.per_second))
+        ticks = _ratio(clock_hz, scale.per_second)
         return _half_even(f"FROM * {ticks}"), f"TO / {ticks}", "Increasing"
     if scale.kind == "period":
         # A rate in the field's unit (Hz, kHz, ...) over a period of raw counts; with frac_bits
         # N (period_qN) a count is 2^-N cycle.
-        num = _ratio(Fraction(clock_hz << scale.frac_bits, scale.hz))
+        num = _ratio(clock_hz << scale.frac_bits, scale.hz)
         return (
             _half_even(f"{num} / {_nonzero('FROM')}"),
             f"{num} / {_nonzero('TO')}",
@@ -228,8 +242,8 @@ class _Builder:
                 "MajorVersion": str(major),
                 "MinorVersion": str(minor),
                 "SubMinorVersion": str(subminor),
-                "ProductGuid": str(
-                    uuid.uuid5(_GUID_NAMESPACE, f"product:{dev.vendor}:{dev.model}:{dev.name}")
+                "ProductGuid": _uuid5(
+                    _GUID_NAMESPACE, f"product:{dev.vendor}:{dev.model}:{dev.name}"
                 ),
                 "VersionGuid": "",
             },
