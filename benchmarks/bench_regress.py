@@ -1,7 +1,7 @@
 """Many-seed regression throughput: native runner + model replay per worker, local pool and Dask.
 
 Usage: .venv/bin/python benchmarks/bench_regress.py [--seeds N] [--cycles N]
-       [--icarus-seeds N] [--icarus-cycles N] [--json PATH]
+       [--pool-seeds N] [--icarus-seeds N] [--icarus-cycles N] [--json PATH]
 
 Dense random stimulus (the odd seeds of ``sim.scenario.random_scenario``: single fields
 reprogrammed every 5-80 cycles, pins toggling around the debouncer time). Figures, same run:
@@ -11,15 +11,20 @@ reprogrammed every 5-80 cycles, pins toggling around the debouncer time). Figure
 - ``<sim>.checked_cycles_per_s_per_worker``: one worker, everything a seed costs (scenario,
   stimulus, RTL run, model replay, comparison, coverage), builds excluded; ``..._ratio_to_bare``;
 - ``<sim>.replay_cycles_per_s``: the model replay alone;
-- ``speedup_2_workers``: wall time of the seeds on the local pool, 1 worker / 2 workers;
+- ``speedup_2_workers``: wall time of ``--pool-seeds`` seeds on the local pool, 1 worker / 2
+  workers (each run starts its pool: start-up included);
 - ``dask_overhead``: a Dask ``LocalCluster`` (2 worker processes, 127.0.0.1 only) against the
-  local pool of 2, same seeds: wall time ratio - 1 (cluster start-up excluded).
+  local pool of 2, same seeds: wall time ratio - 1 (cluster start-up excluded; connecting to it
+  included).
+- ``load_average``: the machine's 1-minute load average before and after the run (the parallel
+  figures only mean something on an otherwise idle machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -71,15 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=16, help="Verilator seeds (default 16)")
     p.add_argument("--cycles", type=int, default=50_000, help="cycles per seed (default 50000)")
+    p.add_argument(
+        "--pool-seeds", type=int, help="seeds of the pool and Dask runs (default 2 x --seeds)"
+    )
     p.add_argument("--icarus-seeds", type=int, default=4)
     p.add_argument("--icarus-cycles", type=int, default=10_000)
     p.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "regress.json")
     args = p.parse_args(argv)
-    out: dict = {}
+    out: dict = {"load_average": {"start": os.getloadavg()[0]}}
     out["verilator"] = per_worker("verilator", args.seeds, args.cycles)
     out["icarus"] = per_worker("icarus", args.icarus_seeds, args.icarus_cycles)
 
-    js = jobs("verilator", args.seeds, args.cycles, first=1001)
+    js = jobs("verilator", args.pool_seeds or 2 * args.seeds, args.cycles, first=1001)
     t1 = wall(js, 1)
     t2 = wall(js, 2)
     out["pool"] = {"wall_1_worker_s": t1, "wall_2_workers_s": t2}
@@ -98,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         td = wall(js, scheduler=cluster.scheduler_address)
     out["dask"] = {"wall_2_workers_s": td}
     out["dask_overhead"] = td / t2 - 1
+    out["load_average"]["end"] = os.getloadavg()[0]
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=1))
@@ -117,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             )
     print(f"{'speedup_2_workers (local pool, 1 -> 2)':<52} {out['speedup_2_workers']:>14.2f}")
     print(f"{'dask_overhead (LocalCluster vs pool, 2 workers)':<52} {out['dask_overhead']:>14.1%}")
+    load = out["load_average"]
+    print(f"{'load average (1 min) before / after':<52} {load['start']:>6.2f} / {load['end']:.2f}")
     print(f"JSON: {args.json}")
     return 0
 
