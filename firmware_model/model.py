@@ -778,18 +778,19 @@ class CameraModel:
         self.converter.skip(cycles, c.fc_m, c.fc_q)
         self.cycle += cycles
 
-    def skip_sampling(self, line1_in: int, line2_i: int) -> None:
-        """Advance one idle cycle in which the pins are sampled at new levels.
+    def skip_sampling(self, line1_in: int, line2_i: int, cycles: int = 1) -> None:
+        """Advance ``cycles`` idle cycles, in the last of which the pins are sampled at new
+        levels.
 
-        Only valid when :meth:`next_activity` is later than this cycle: the new levels then
+        Only valid when :meth:`next_activity` is later than that last cycle: the new levels then
         only enter the synchronisers during it.
         """
-        t = self.cycle
+        t = self.cycle + cycles - 1
         if line1_in != self._pins[0]:
             self._pin_changed(0, t, 1 if line1_in else 0)
         if line2_i != self._pins[1]:
             self._pin_changed(1, t, 1 if line2_i else 0)
-        self.skip(1)
+        self.skip(cycles)
         self.sync[0].q1 = 1 if line1_in else 0
         self.sync[1].q1 = 1 if line2_i else 0
 

@@ -134,6 +134,17 @@ def advance_replay(
             if wake > t:
                 if target > t:
                     if wake > target:
+                        if target < until and (ia >= na or acc_cycles[ia] + 1 > target):
+                            # only pin edges at target, in an idle cycle: skip and sample
+                            while i1 < n1 and e1[i1][0] <= target:
+                                p1 = e1[i1][1]
+                                i1 += 1
+                            while i2 < n2 and e2[i2][0] <= target:
+                                p2 = e2[i2][1]
+                                i2 += 1
+                            model.skip_sampling(p1, p2, target - t + 1)
+                            known = 0
+                            continue
                         model.skip(target - t)
                         known = wake
                     else:
