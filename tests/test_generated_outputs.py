@@ -123,7 +123,29 @@ def register_maps(draw) -> dict:
                 ],
             }
         )
-    return {
+    selectors = []
+    if draw(st.booleans()):
+        # A register array under a selector: features per element, GenApi pIndex addressing.
+        arr_fields = draw(fields("Arr"))
+        features = [f["feature"]["name"] for f in arr_fields if "feature" in f]
+        if features:
+            count = draw(st.integers(2, 3))
+            selectors.append(
+                {
+                    "name": "ChanSel",
+                    "values": [{"name": f"Chan{i}", "value": i} for i in range(count)],
+                    "selects": features,
+                }
+            )
+            regs.append(
+                {
+                    "name": "ARR",
+                    "address": 0x10100,
+                    "array": {"selector": "ChanSel", "stride": draw(st.sampled_from([4, 8]))},
+                    "fields": arr_fields,
+                }
+            )
+    data = {
         "device": {
             "name": draw(rarely(["dev", "my_dev", "a"], ["_hidden"])),
             "vendor": draw(rarely(["Acme", "Acme Inc."], ["3M"])),
@@ -136,6 +158,9 @@ def register_maps(draw) -> dict:
         "categories": [{"name": "Main"}],
         "registers": regs,
     }
+    if selectors:
+        data["selectors"] = selectors
+    return data
 
 
 def _yaml(data: dict) -> str:
@@ -172,6 +197,8 @@ def _outputs_build(text: str, tmp) -> None:
     nodemap.load_xml_from_string(xml)
     if any(shadowed_fields(reg) for reg in rmap.registers):
         event("write-only feature sharing a register")
+    if rmap.selectors:
+        event("register array")
     generate_markdown(rmap)
 
 
