@@ -9,6 +9,8 @@ located in the map (the register that lacks a field, else where the missing thin
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +23,7 @@ __all__ = [
     "camera_map",
     "camera_profile_errors",
     "check_camera_profile",
+    "is_camera_map",
 ]
 
 CAMERA_COMMANDS = ("model", "timing", "regress", "serve", "generate --only camera")
@@ -38,6 +41,20 @@ def camera_map() -> RegisterMap:
 
 
 @cache
+def _camera_bytes() -> bytes:
+    return _CAMERA_YAML.read_bytes()
+
+
+def is_camera_map(rmap: RegisterMap) -> bool:
+    """``rmap`` was compiled from a file that is the bundled camera map, byte for byte (the map
+    ``camtwin init`` writes, say): it has everything of the camera's, with nothing to compare."""
+    try:
+        return Path(rmap.source).read_bytes() == _camera_bytes()
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+@cache
 def camera_register_names() -> frozenset[str]:
     """The register names of the bundled camera map (read quickly, without compiling it)."""
     import yaml
@@ -51,6 +68,8 @@ def camera_register_names() -> frozenset[str]:
 def camera_like(rmap: RegisterMap) -> bool:
     """The map has at least half of the camera's registers: it is meant to be a camera map
     (whatever else it lacks is an error), not the map of another device."""
+    if is_camera_map(rmap):
+        return True
     names = camera_register_names()
     return 2 * len(names & {r.name for r in rmap.registers}) >= len(names)
 
@@ -62,9 +81,21 @@ def _lines(rmap: RegisterMap) -> list[str]:
         return []
 
 
+def _near(
+    name: str, known: Mapping[str, SourceLoc | None], default: SourceLoc
+) -> tuple[SourceLoc, str]:
+    """Where to point at for a missing ``name``: the closest name the map defines (with its
+    "did you mean"), else ``default``."""
+    hint = did_you_mean(name, known)
+    close = re.search(r"'([^']+)'\?$", hint)
+    return (known.get(close.group(1)) if close else None) or default, hint
+
+
 def camera_profile_errors(rmap: RegisterMap, needed_by: str) -> list[Diagnostic]:
     """One located diagnostic per register, field, feature, selector (value) or constant of
     the camera that ``rmap`` lacks; empty when the map provides them all."""
+    if is_camera_map(rmap):
+        return []
     ref = camera_map()
     lines = _lines(rmap)
     top = SourceLoc(rmap.source or "<map>", 1, 1)
@@ -78,25 +109,26 @@ def camera_profile_errors(rmap: RegisterMap, needed_by: str) -> list[Diagnostic]
         source = lines[loc.line - 1] if 0 < loc.line <= len(lines) else ""
         out.append(Diagnostic(loc, f"{needed_by}: {message}", allowed, 1, source))
 
-    names = [r.name for r in rmap.registers]
+    names = {r.name: r.loc for r in rmap.registers}
     features = rmap.features
     for ref_reg in ref.registers:
         if ref_reg.name not in names:
+            loc, hint = _near(ref_reg.name, names, first_reg)
             error(
-                first_reg,
-                f"the map lacks the camera register {ref_reg.name} "
-                f"(0x{ref_reg.address:X}){did_you_mean(ref_reg.name, names)}",
+                loc,
+                f"the map lacks the camera register {ref_reg.name} (0x{ref_reg.address:X}){hint}",
                 "a register map with every register of the camera (see `camtwin init`)",
             )
             continue
         reg = rmap.register(ref_reg.name)
-        fields = [f.name for f in reg.fields]
+        fields = {f.name: f.loc for f in reg.fields}
         for ref_f in ref_reg.fields:
             if ref_f.name not in fields:
+                loc, hint = _near(ref_f.name, fields, reg.loc or first_reg)
                 error(
-                    reg.loc or first_reg,
+                    loc,
                     f"register {reg.name} lacks the camera field {ref_f.name} "
-                    f"[{ref_f.msb}:{ref_f.lsb}]{did_you_mean(ref_f.name, fields)}",
+                    f"[{ref_f.msb}:{ref_f.lsb}]{hint}",
                     "the camera's fields: " + ", ".join(f.name for f in ref_reg.fields),
                 )
                 continue
@@ -115,10 +147,10 @@ def camera_profile_errors(rmap: RegisterMap, needed_by: str) -> list[Diagnostic]
     for ref_sel in ref.selectors:
         sel = selectors.get(ref_sel.name)
         if sel is None:
+            loc, hint = _near(ref_sel.name, {n: x.loc for n, x in selectors.items()}, first_sel)
             error(
-                first_sel,
-                f"the map lacks the camera selector {ref_sel.name}"
-                f"{did_you_mean(ref_sel.name, selectors)}",
+                loc,
+                f"the map lacks the camera selector {ref_sel.name}{hint}",
                 "selectors: " + ", ".join(s.name for s in ref.selectors),
             )
             continue
@@ -133,9 +165,10 @@ def camera_profile_errors(rmap: RegisterMap, needed_by: str) -> list[Diagnostic]
     constants = rmap.device.constants
     for name in ref.device.constants:
         if name not in constants:
+            loc, hint = _near(name, {n: c.loc for n, c in constants.items()}, const_loc)
             error(
-                const_loc,
-                f"the map lacks the camera constant {name}{did_you_mean(name, constants)}",
+                loc,
+                f"the map lacks the camera constant {name}{hint}",
                 "device.constants: " + ", ".join(ref.device.constants),
             )
     return out

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from regmap import RegisterMap, RegmapError, load
 
-from ..outputs import OutputError, OutputSetStage, check_output_path, output_set, shown
 from ..resources import PROJECT_REGMAP, default_regmap
 
 if TYPE_CHECKING:
     from firmware_model.scenario import Scenario
+
+    from ..outputs import OutputSetStage
 
 DEFAULT_REGMAP_HELP = f"{PROJECT_REGMAP} in the current directory, else the bundled camera map"
 
@@ -87,6 +88,8 @@ def _output_path(text: str) -> Path:
 def check_output(path: Path) -> Path:
     """Refuse an unusable output directory (an existing file, an over-long path, the current
     directory...) before any work is done; the absolute path."""
+    from ..outputs import OutputError, check_output_path
+
     try:
         return check_output_path(path)
     except OutputError as exc:
@@ -99,6 +102,8 @@ def write_outputs(
 ) -> Iterator[OutputSetStage]:
     """Write a command's outputs as one set (:func:`camtwin.outputs.output_set`): the body
     writes into ``stage.path``; errors writing become one-line usage errors."""
+    from ..outputs import OutputError, output_set
+
     try:
         with output_set(path, owned) as stage:
             yield stage
@@ -110,6 +115,14 @@ def write_outputs(
             f"cannot write the outputs into '{shown(path)}': {exc.strerror or exc} "
             f"('{shown(where)}')"
         ) from None
+
+
+def shown(path: str | Path) -> str:
+    """A path for a message (:func:`camtwin.outputs.shown`; imported when a message needs it:
+    a command that writes nothing does not load the output machinery)."""
+    from ..outputs import shown
+
+    return shown(path)
 
 
 def check_input(path: str | Path, what: str) -> Path:

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from regmap.profile import camera_like
+from regmap import RegmapError
+from regmap.profile import camera_like, camera_profile_errors
 
 from ..consumers import ALL
 from ._common import CompileFailed, add_regmap_argument, check_consumers, load_regmap
+
+HEAVY = ("firmware model", "device backend", "gateware")
+"""The consumers only ``--deep`` sets up (they import Amaranth and numpy: a few tenths of a
+second); the camera commands set up the ones they use before they run."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
         help="validate a register map (any device)",
-        description="Compile a register map and report every error with file:line:col, then "
-        "set up every consumer of the map (firmware model, device backend, generators, "
-        "gateware, timing checks) on it: what one of them cannot use is an error too. "
-        "Exit status 0 when valid, 1 when it has errors.",
+        description="Compile a register map and report every error with file:line:col. On a "
+        "map meant for the camera (most of its registers), also require everything of the "
+        "camera's map and set up the generators and the timing checks on it; with --deep, the "
+        "firmware model, the device backend and the gateware too (the camera commands do that "
+        "before they run). Exit status 0 when valid, 1 when it has errors.",
     )
     add_regmap_argument(p)
+    p.add_argument(
+        "--deep",
+        action="store_true",
+        help="on a camera map, set up every consumer: the firmware model, the device backend and "
+        "the gateware too (imports Amaranth and numpy: slower)",
+    )
     return p
 
 
@@ -31,8 +44,14 @@ def run(args: argparse.Namespace) -> int:
         # registers): on another device's map they would find nothing, and cost seconds. The
         # generators' identifiers are checked by the compiler itself (regmap.checks), so a map
         # of another device is not rendered here (a property test builds every output).
-        uses = ALL if camera_like(rmap) else ()
-        generic += [use for use in ALL if use not in uses and use != "generators"]
+        camera = camera_like(rmap)
+        if camera:
+            errors = camera_profile_errors(rmap, "a camera map needs everything of the camera's")
+            if errors:
+                print(RegmapError(errors).render(), file=sys.stderr)
+                raise CompileFailed
+        uses = [u for u in ALL if args.deep or u not in HEAVY] if camera else []
+        generic += [use for use in ALL if not camera and use != "generators"]
         check_consumers(rmap, uses, notes=generic)
     except CompileFailed:
         return 1
