@@ -343,11 +343,19 @@ def _dask(jobs: list[SeedJob], address: str, timeout: float = 30.0) -> Iterator[
     with client:
         # Every worker connected now warms up at once (as the local pool's parent does before
         # forking); a worker joining later warms with its first seed.
-        client.run(_prepare, _firsts(jobs))
-        keys = [f"camtwin-{j.simulator}-seed-{j.seed}-{token}" for j in jobs]
-        futures = client.map(run_seed, jobs, pure=False, key=keys)
+        ready = client.run(_prepare, _firsts(jobs))
+        # Seeds go in batches of a few, at least 8 batches per worker: each task costs the
+        # client and the scheduler some milliseconds, as much as a short seed
+        size = max(1, len(jobs) // (8 * max(1, len(ready))))
+        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        keys = [f"camtwin-{b[0].simulator}-seeds-{b[0].seed}-{len(b)}-{token}" for b in batches]
+        futures = client.map(_run_batch, batches, pure=False, key=keys)
         for fut in as_completed(futures, loop=client.loop):
-            yield fut.result()
+            yield from fut.result()
+
+
+def _run_batch(jobs: list[SeedJob]) -> list[SeedResult]:
+    return [run_seed(j) for j in jobs]
 
 
 def run_jobs(
