@@ -344,14 +344,20 @@ def _dask(jobs: list[SeedJob], address: str, timeout: float = 30.0) -> Iterator[
         # Every worker connected now warms up at once (as the local pool's parent does before
         # forking); a worker joining later warms with its first seed.
         ready = client.run(_prepare, _firsts(jobs))
-        # Seeds go in batches of a few, at least 8 batches per worker: each task costs the
-        # client and the scheduler some milliseconds, as much as a short seed
-        size = max(1, len(jobs) // (8 * max(1, len(ready))))
-        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        keys = [f"camtwin-{b[0].simulator}-seeds-{b[0].seed}-{len(b)}-{token}" for b in batches]
-        futures = client.map(_run_batch, batches, pure=False, key=keys)
+        groups = batches(jobs, len(ready))
+        keys = [f"camtwin-{b[0].simulator}-seeds-{b[0].seed}-{len(b)}-{token}" for b in groups]
+        futures = client.map(_run_batch, groups, pure=False, key=keys)
         for fut in as_completed(futures, loop=client.loop):
             yield from fut.result()
+
+
+def batches(jobs: list[SeedJob], workers: int, per_worker: int = 8) -> list[list[SeedJob]]:
+    """``jobs`` in order, cut into batches of equal size (the last may be shorter), at least
+    ``per_worker`` batches per worker when there are enough jobs: each Dask task costs the client
+    and the scheduler some milliseconds of CPU, as much as a short seed, so a task runs a few
+    seeds when there are many, and the workers still share the end of the run."""
+    size = max(1, len(jobs) // (per_worker * max(1, workers)))
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
 def _run_batch(jobs: list[SeedJob]) -> list[SeedResult]:

@@ -10,6 +10,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from camtwin.cli import main
 from firmware_model import BusError
@@ -155,6 +157,22 @@ def test_shards_together_equal_the_whole(tmp_path, capsys) -> None:
     assert "icarus seeds: 6/6 passed" in out.out and "6/6 seeds, 0 failed" in out.err
     root = ET.parse(tmp_path / "all" / "results.xml").getroot()
     assert len(root.findall("testsuite/testcase")) == 6
+
+
+@given(st.integers(0, 500), st.integers(1, 64))
+def test_dask_batches_keep_every_seed_once_in_order(n, workers) -> None:
+    from sim.farm import batches
+
+    jobs = [SeedJob(seed, "icarus", 100, str(CAMERA_YAML)) for seed in range(1, n + 1)]
+    got = batches(jobs, workers)
+    assert [j for b in got for j in b] == jobs
+    assert all(b for b in got) and len({len(b) for b in got[:-1]}) <= 1
+    assert len(got[-1]) <= len(got[0]) if got else n == 0
+    # at least 8 batches per worker, as long as there are seeds for them
+    assert len(got) >= min(n, 8 * workers)
+    # and no more than needed: batches of one seed only when seeds are few
+    if n >= 16 * workers:
+        assert len(got[0]) >= 2
 
 
 def test_seed_options_errors(capsys) -> None:
