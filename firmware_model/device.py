@@ -188,7 +188,7 @@ class FirmwareBackend(LiveInputs):
         ``c + 1``, as on the RTL's bus; the backend is then at ``c + 1``."""
         if addr % 4:
             return "unaligned"
-        self._held += self.advance(self.model.cycle + 1)
+        self._held = self.advance(self.model.cycle + 1)  # with the frames held before
         try:
             self.model.bank.write(addr, value & 0xFFFF_FFFF)
         except BusError as exc:

@@ -70,6 +70,29 @@ def test_same_frames_as_the_simulator_in_any_chunks(slow_camera_map, seed):
         assert len(f.data) == f.width * f.height
 
 
+def test_live_writes_take_a_cycle_and_keep_every_frame_once(slow_camera_map):
+    """A live write is performed in the current cycle (the model simulates it first, the
+    value is seen from the next one, docs/semantics.md "Bus accesses"): with a write in every
+    cycle, the same frames as the simulator leave, each once, in order, whatever cycle their
+    read-out falls in (also one in which a write ran)."""
+    sc = loads_scenario(SCENARIO, slow_camera_map)
+    ref = simulate(sc.rmap, sc.cycles, line1=sc.line1, writes=sc.writes)
+    b = FirmwareBackend(sc.rmap, scenario=sc)
+    reg, _field = sc.rmap.feature("UserOutputValue")
+    addr = reg.addresses[0]
+    frames = []
+    while b.cycle < sc.cycles + 200:
+        before = b.cycle
+        assert b.write(addr, 0) == "ok"  # a write that changes nothing the frames depend on
+        assert b.cycle == before + 1
+        if b.cycle % 7 == 0:
+            frames += b.advance(b.cycle)  # the frames held by the writes, nothing more
+    frames += b.advance(sc.cycles + 201)
+    starts = ref.pulses("frame_start")
+    assert [f.timestamp for f in frames] == starts
+    assert [f.frame_id for f in frames] == list(range(1, len(starts) + 1))
+
+
 def test_repeating_scenario_replays_every_duration(slow_camera_map):
     text = SCENARIO.replace("duration: 3000", "duration: 3000\nrepeat: true")
     sc = loads_scenario(text, slow_camera_map)
