@@ -12,18 +12,21 @@ whenever it announces an event (a frame read out, a scheduled input edge); devic
 are backend cycles, minus the cycle of the last timestamp reset.
 
 With ``step=N`` the clock is stepped instead: device time stands still between commands. A
-command lands in the cycle the clock shows (the backend is first run up to it), and then moves
-it on: by ``N`` cycles after a command that wrote (at least :data:`ACCESS_CYCLES` per register
-written), by :data:`ACCESS_CYCLES` per camera register after one that only read; the backend
-runs those cycles as fast as it can. Every access then lands in a cycle that only the sequence
-of commands decides, so a scripted session gives the same timestamps in every run and on every
-backend whose register accesses take at most :data:`ACCESS_CYCLES` cycles each (the firmware
-model's take none, the RTL's AXI4-Lite accesses 2 to 4).
+command lands in the cycle ``c`` the clock shows; its ``i``-th access of the backend (a camera
+register, the timestamp control) in cycle ``c + i * ACCESS_CYCLES``, the backend first run up to
+it. Then the clock moves on: by ``max(N, k * ACCESS_CYCLES)`` after a command that wrote, by
+``k * ACCESS_CYCLES`` after one that only read (``k`` backend accesses, answered or refused);
+the backend runs those cycles as fast as it can. Every access then lands in a cycle that only
+the sequence of commands decides, so a scripted session gives the same timestamps in every run
+and on every backend whose register accesses take at most :data:`ACCESS_CYCLES` cycles each (the
+firmware model's take at most 1, the RTL's AXI4-Lite accesses 2 to 4).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import dataclasses
 import ipaddress
 import socket
 import struct
@@ -42,6 +45,7 @@ from .gvcp import (
     GVCP_PORT,
     INVALID_ADDRESS,
     PENDING_AFTER_S,
+    PENDING_TIMEOUT_MS,
     SUCCESS,
     TS_LATCH,
     TS_RESET,
@@ -57,6 +61,7 @@ ACCESS_CYCLES = 8
 
 MIN_HEARTBEAT_MS = 100
 _WAIT_MAX_S = 0.05
+_PENDING_AGAIN_S = PENDING_TIMEOUT_MS / 2000  # another PENDING_ACK before the last one expires
 _WAIT_MIN_S = 0.0002
 
 
@@ -65,13 +70,19 @@ class _Access:
 
     def __init__(self, dev: Device) -> None:
         self.dev = dev
-        self.reads = 0
-        """Camera registers read (the stepped clock counts them)."""
-        self.writes = 0
-        """Registers written, successfully."""
+        self.accesses = 0
+        """Backend accesses (camera registers, the timestamp control), answered or refused."""
+        self.wrote = False
+        """The command writes (a register of any kind, CCP included)."""
         self.boot = dev.bootstrap
         self.xml = dev.xml
         self.base = dev.rmap.device.base_address
+
+    def _slot(self) -> None:
+        """Before a backend access: on the stepped clock, run the backend up to the access's
+        cycle (``ACCESS_CYCLES`` apart within a command)."""
+        self.dev._catch_up(self.dev.now() + ACCESS_CYCLES * self.accesses)
+        self.accesses += 1
 
     def _in_xml(self, addr: int, count: int = 4) -> bool:
         x = self.xml
@@ -89,7 +100,7 @@ class _Access:
         if self._in_xml(addr):
             return SUCCESS, int.from_bytes(self._xml_bytes(addr, 4), "big")
         if addr >= self.base:
-            self.reads += 1
+            self._slot()
             status, value = self.dev.backend.read(addr)
             return BUS_STATUS.get(status, 0x8FFF), value & 0xFFFF_FFFF
         return INVALID_ADDRESS, 0
@@ -111,18 +122,17 @@ class _Access:
         return SUCCESS, struct.pack(f">{len(words)}I", *words)
 
     def write_word(self, addr: int, value: int, peer=None) -> int:
-        status = self._write_word(addr, value)
-        self.writes += status == SUCCESS
-        return status
-
-    def _write_word(self, addr: int, value: int) -> int:
+        self.wrote = True
         if addr % 4:
             return BAD_ALIGNMENT
         if addr < bs.BOOTSTRAP_SIZE:
+            if addr == bs.TIMESTAMP_CONTROL:
+                self._slot()
             return self.dev.write_bootstrap(addr, value)
         if self._in_xml(addr):
             return WRITE_PROTECT
         if addr >= self.base:
+            self._slot()
             return BUS_STATUS.get(self.dev.backend.write(addr, value), 0x8FFF)
         return INVALID_ADDRESS
 
@@ -196,6 +206,8 @@ class Device:
         self._c0 = 0
         self._vc = 0  # the stepped clock's "now"
         self._ts_offset = 0
+        self._resets: list[int] = [0]  # the cycles of the last timestamp resets, in order
+        self._on_pending: Callable[[], None] | None = None  # during a slow catch-up
         self.frames_out = 0
         self._handoff: deque[ImageBlock] = deque()
         self.failure: Exception | None = None
@@ -278,18 +290,34 @@ class Device:
 
     def timestamp(self) -> int:
         """The device timestamp now (ticks of ``clock_hz`` since the last reset): the cycle
-        the backend has reached, which an RTL slower than the wall clock reaches late."""
-        with self.lock:
-            return self.backend.cycle - self._ts_offset
+        the backend has reached, which an RTL slower than the wall clock reaches late. Read
+        without :attr:`lock` (safe while holding it)."""
+        return self.backend.cycle - self._ts_offset
+
+    def _offset_at(self, cycle: int) -> int:
+        """The timestamp offset of a frame that started in ``cycle``: the cycle of the last
+        reset up to it (a reset does not restamp frames that started before it)."""
+        resets = self._resets
+        return resets[max(0, bisect.bisect_right(resets, cycle) - 1)]
+
+    def _catch_up(self, cycle: int) -> None:
+        """On the stepped clock, run the backend up to ``cycle`` (the caller holds
+        :attr:`lock`); a long run keeps the waiting command's client patient (PENDING_ACK)."""
+        if self.step is None:
+            return
+        last = time.perf_counter()
+        while self.backend.cycle < cycle:
+            self._handoff.extend(self.backend.advance(cycle))
+            if self._on_pending is not None and time.perf_counter() - last > _PENDING_AGAIN_S:
+                self._on_pending()
+                last = time.perf_counter()
 
     def _tick(self, access: _Access) -> None:
         """Move the stepped clock on after a command (the caller holds :attr:`lock`)."""
         if self.step is None:
             return
-        if access.writes:
-            self._vc += max(self.step, ACCESS_CYCLES * access.writes)
-        else:
-            self._vc += ACCESS_CYCLES * access.reads
+        moved = ACCESS_CYCLES * access.accesses
+        self._vc += max(self.step, moved) if access.wrote else moved
 
     def _run_clock(self) -> None:
         try:
@@ -337,7 +365,7 @@ class Device:
         if not backend:
             access = _Access(self)
             yield access
-            if access.writes and self.step is not None:
+            if access.wrote and self.step is not None:
                 with self.lock:
                     self._tick(access)
                 self._wake.set()
@@ -353,17 +381,16 @@ class Device:
             if self._thread is not None:
                 # the clock thread sends them (making their pixels takes a while); handed over
                 # under the lock, so that frames keep their read-out order
-                now = self.now()
-                self._handoff.extend(self.backend.advance(now))
-                while self.step is not None and self.backend.cycle < now:
-                    self._handoff.extend(self.backend.advance(now))  # lands in cycle ``now``
+                self._handoff.extend(self.backend.advance(self.now()))
             slow = time.perf_counter() - t0 > PENDING_AFTER_S  # a slow backend (an RTL)
             if slow and not pending and on_pending is not None:
                 on_pending()
+            self._on_pending = on_pending
             access = _Access(self)
             yield access
             self._tick(access)
         finally:
+            self._on_pending = None
             self.lock.release()
         self._wake.set()
 
@@ -415,6 +442,7 @@ class Device:
             # the caller holds the backend, advanced to now (:meth:`uses_backend`)
             if value & TS_RESET:
                 self._ts_offset = self.backend.cycle
+                self._resets = [*self._resets[-15:], self._ts_offset]
             if value & TS_LATCH:
                 ts = self.backend.cycle - self._ts_offset
                 boot.put(bs.TIMESTAMP_VALUE_HIGH, ts >> 32)
@@ -455,7 +483,6 @@ class Device:
             packet_size=boot.get(bs.SCPS) & 0xFFFF,
             rate=rate * self.speed if rate else None,
             packet_delay_s=boot.get(bs.SCPD) / self.clock_hz,
-            timestamp_offset=self._ts_offset,
         )
         for f in frames:
             # the pixels are made here, in the thread that advanced the model, so that the
@@ -463,7 +490,8 @@ class Device:
             # whose pixels fail is the sender's to count
             with contextlib.suppress(Exception):
                 _ = f.data
-            self.stream.submit(f, target)
+            offset = self._offset_at(f.timestamp)
+            self.stream.submit(f, dataclasses.replace(target, timestamp_offset=offset))
             self.frames_out += 1
 
     def resend(self, payload: bytes, extended: bool) -> None:

@@ -97,6 +97,8 @@ MAX_MEMORY = 536
 PENDING_AFTER_S = 0.02
 """An access that waits this long for the backend is acknowledged with PENDING_ACK first."""
 PENDING_TIMEOUT_MS = 1000
+MAX_CLIENTS = 64
+"""Clients whose last command the device remembers, to recognise retransmissions."""
 """The completion time announced in a PENDING_ACK."""
 
 CCP_EXCLUSIVE = 1 << 0
@@ -159,8 +161,8 @@ class GvcpServer:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.packets = 0
-        self._last_write: tuple | None = None
-        self._last_write_ack = b""
+        self._last: dict[tuple[str, int], tuple[tuple[int, int, bytes], bytes]] = {}
+        """Per client: its last register command and the acknowledge it got."""
         self._handlers: dict[int, Callable[[int, int, bytes, tuple[str, int]], bytes | None]] = {
             DISCOVERY: self._discovery,
             READREG: self._readreg,
@@ -244,6 +246,7 @@ class GvcpServer:
         payload = data[HEADER.size :]
         handler = self._handlers.get(command)
         if command == PACKETRESEND:
+            self._last.pop(peer, None)
             if len(payload) >= length and length in (12, 20):
                 self.device.resend(payload[:length], bool(flags & EXTENDED_IDS))
             return  # PACKETRESEND is never acknowledged
@@ -258,15 +261,15 @@ class GvcpServer:
             return
         if command == DISCOVERY and not ack_required:
             return
-        write = command in (WRITEREG, WRITEMEM)
-        if write:
-            again = (peer, command, req_id, bytes(payload[:length]))
-            if again == self._last_write:
-                # a retransmission (the client missed the acknowledge): answer it again, do
-                # not write again (an executed command, TriggerSoftware, would run twice)
-                if ack_required:
-                    self._send(self._last_write_ack, peer)
-                return
+        key = (command, req_id, bytes(payload[:length]))
+        last = self._last.get(peer)
+        if last is not None and last[0] == key:
+            # a retransmission of the client's previous command (it missed the acknowledge):
+            # the same answer, not the command again (a TriggerSoftware would run twice, a
+            # read would move the stepped clock once more)
+            if ack_required:
+                self._send(last[1], peer)
+            return
         try:
             status, body = handler(flags, req_id, payload[:length], peer)
         except _Fail as f:
@@ -275,8 +278,11 @@ class GvcpServer:
             status, body = GENERIC_ERROR, b""
             self.device.count_error()
         ack = ACK_HEADER.pack(status, ack_cmd, len(body), req_id) + body
-        if write:
-            self._last_write, self._last_write_ack = again, ack
+        if command != DISCOVERY:
+            self._last.pop(peer, None)  # kept in arrival order: the oldest client goes first
+            self._last[peer] = (key, ack)
+            if len(self._last) > MAX_CLIENTS:
+                del self._last[next(iter(self._last))]
         if ack_required:
             self._send(ack, peer)
 
@@ -332,6 +338,7 @@ class GvcpServer:
 
     def _write_word(self, bus, addr: int, value: int, peer: tuple[str, int]) -> int:
         if addr == bs.CCP:
+            bus.wrote = True
             return self._write_ccp(value, peer)
         if not self._may_write(peer):
             return ACCESS_DENIED
@@ -384,6 +391,7 @@ class GvcpServer:
             backend=self.device.uses_backend(addr, len(data)),
         ) as bus:
             if addr == bs.CCP and len(data) == 4:
+                bus.wrote = True
                 status = self._write_ccp(struct.unpack(">I", data)[0], peer)
                 done = 4 if status == SUCCESS else 0
             else:

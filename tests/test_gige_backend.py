@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -101,8 +102,9 @@ LATCH, RESET = 2, 1  # TimestampControl bits
 
 
 def test_the_stepped_clock_moves_only_with_commands(module_netns, camera_map):
-    """docs/gige.md, "The stepped clock": a command lands where the clock is; a write moves it
-    STEP on (8 cycles per register at least), a read 8 per camera register, nothing else."""
+    """docs/gige.md, "The stepped clock": a command's i-th backend access lands 8 i cycles after
+    where the clock is; a command that writes moves it max(STEP, 8 k) on, one that only reads
+    8 k (k backend accesses, answered or refused), nothing else moves it."""
     backend = TableBackend()
     rmap = camera_map.with_device(clock_hz=backend.clock_hz)
     ok = BASE  # the "ok" register
@@ -116,46 +118,138 @@ def test_the_stepped_clock_moves_only_with_commands(module_netns, camera_map):
 
             assert c.writereg((ok, 1)) == (0, 1)  # lands in 0 -> 100
             time.sleep(0.2)  # the wall clock moves nothing
-            assert c.readreg(ok, ok, ok) == (0, [1, 1, 1])  # in 100 -> 124
+            assert c.readreg(ok, ok, ok) == (0, [1, 1, 1])  # in 100, 108, 116 -> 124
             assert c.read(bs.CCP) == 0  # bootstrap only: no move
             assert c.readmem(dev.xml.address, 64)[0] == 0  # the XML: no move
-            assert c.writereg((ok, 2), (ok, 3)) == (0, 2)  # in 124 -> 224
-            assert c.writereg((BASE + 4, 9))[0] != 0  # refused: no move
-            assert c.readreg(BASE + 4)[0] != 0  # a camera register read: 224 -> 232
-            assert latched() == 232  # -> 332
-            assert c.writereg((bs.TIMESTAMP_CONTROL, RESET)) == (0, 1)  # in 332 -> 432
-            assert latched() == 100  # in 432 -> 532
+            assert c.writereg((ok, 2), (ok, 3)) == (0, 2)  # in 124, 132 -> 224
+            assert c.writereg((BASE + 4, 9))[0] != 0  # refused, in 224 -> 324
+            assert c.readreg(BASE + 4)[0] != 0  # refused, in 324 -> 332
+            assert latched() == 332  # -> 432
+            assert c.writereg((bs.TIMESTAMP_CONTROL, RESET)) == (0, 1)  # in 432 -> 532
+            assert latched() == 100  # in 532 -> 632
             assert c.writereg(*[(ok, v) for v in range(60)]) == (0, 60)  # 60 x 8 > STEP
-            assert latched() == 200 + 8 * 60  # in 1012 -> 1112
+            assert latched() == 200 + 8 * 60  # in 1112 -> 1212
+            # a latch in the same command as writes: its own access's cycle
+            assert c.writereg((ok, 1), (ok, 2), (bs.TIMESTAMP_CONTROL, LATCH)) == (0, 3)
+            assert c.read(bs.TIMESTAMP_VALUE_LOW) == 780 + 16  # in 1212 + 16 -> 1312
+            assert c.writereg((bs.CCP, 2)) == (0, 1)  # control: a write too -> 1412
+            assert latched() == 980  # in 1412 -> 1512
             writes = [e for e in backend.log if e[1] == "w"]
-            landed = [(cycle, addr) for cycle, _, addr in writes[:4]]
-            assert landed == [(0, ok), (124, ok), (124, ok), (224, BASE + 4)]
+            landed = [(cycle, addr) for cycle, _, addr in writes[:5]]
+            assert landed == [(0, ok), (124, ok), (132, ok), (224, BASE + 4), (632, ok)]
             deadline = time.monotonic() + 5
-            while backend.cycle < 1112 and time.monotonic() < deadline:
+            while backend.cycle < 1512 and time.monotonic() < deadline:
                 time.sleep(0.01)
-            assert backend.cycle == 1112  # the clock ran the last step, and no further
+            assert backend.cycle == 1512  # the clock ran the last step, and no further
         finally:
             c.close()
 
 
-def test_a_retransmitted_write_is_acknowledged_not_repeated(module_netns, camera_map):
+class SlowBackend(TableBackend):
+    """A backend that simulates 1000 cycles per 0.1 s."""
+
+    def advance(self, until_cycle: int):
+        if until_cycle > self.cycle:
+            time.sleep(0.1)
+            self.cycle = min(until_cycle, self.cycle + 1000)
+        return []
+
+
+def test_a_command_waiting_for_a_long_step_keeps_its_client_waiting(module_netns, camera_map):
+    backend = SlowBackend()
+    rmap = camera_map.with_device(clock_hz=backend.clock_hz)
+    with Device(rmap, backend, port=0, step=20_000) as dev:
+        c = Client(port=dev.port)
+        try:
+            assert c.writereg((BASE, 5)) == (0, 1)  # the clock moves 20 000 cycles: 2 s
+            t0 = time.monotonic()
+            c.sock.sendto(struct.pack(">BBHHHI", 0x42, 1, 0x0080, 4, 500, BASE), c.dest)
+            pendings = 0
+            c.sock.settimeout(1.5)  # a PENDING_ACK announces 1 s; the next comes within 0.5 s
+            while True:
+                ans = c.sock.recv(2048)
+                status, ack, _length, req = struct.unpack_from(">HHHH", ans)
+                assert req == 500
+                if ack != 0x0089:
+                    break
+                pendings += 1
+            assert (status, ack, ans[8:]) == (0, 0x0081, struct.pack(">I", 5))
+            assert time.monotonic() - t0 > 1.5 and pendings >= 3
+        finally:
+            c.close()
+
+
+def test_a_reset_does_not_restamp_frames_that_started_before_it(module_netns, camera_map):
+    """A frame that started in cycle 50 and is read out in 150, after a timestamp reset in 100:
+    its timestamp still counts from the reset before it (GVSP leader)."""
+    from tests.gige_client import StreamReceiver
+
+    class OneFrame(TableBackend):
+        sent = False
+
+        def advance(self, until_cycle: int):
+            super().advance(until_cycle)
+            if self.cycle > 150 and not self.sent:
+                self.sent = True
+                return [
+                    SimpleNamespace(
+                        frame_id=1,
+                        timestamp=50,
+                        pixel_format=0x01080001,
+                        width=8,
+                        height=2,
+                        offset_x=0,
+                        offset_y=0,
+                        data=bytes(16),
+                    )
+                ]
+            return []
+
+    backend = OneFrame()
+    rmap = camera_map.with_device(clock_hz=backend.clock_hz)
+    rx = StreamReceiver()
+    with Device(rmap, backend, port=0, step=STEP) as dev:
+        c = Client(port=dev.port)
+        try:
+            host = int.from_bytes(bytes([127, 0, 0, 1]), "big")
+            assert c.writereg((bs.SCDA, host), (bs.SCP0, rx.port)) == (0, 2)  # 0 -> 100
+            assert c.writereg((bs.TIMESTAMP_CONTROL, RESET)) == (0, 1)  # in 100 -> 200
+            block = rx.block()
+            assert block.timestamp == 50
+        finally:
+            c.close()
+            rx.close()
+
+
+def test_a_retransmitted_command_is_answered_again_not_repeated(module_netns, camera_map):
     backend = TableBackend()
     rmap = camera_map.with_device(clock_hz=backend.clock_hz)
     with Device(rmap, backend, port=0) as dev:
-        c = Client(port=dev.port)
+        a, b = Client(port=dev.port), Client(port=dev.port)
         try:
 
-            def writereg(req_id: int, value: int) -> bytes | None:
-                cmd = struct.pack(">BBHHH", 0x42, 0x01, 0x0082, 8, req_id)
-                return c.raw(cmd + struct.pack(">II", BASE, value))
+            def command(client, cmd: int, req_id: int, *words: int) -> bytes | None:
+                head = struct.pack(">BBHHH", 0x42, 0x01, cmd, 4 * len(words), req_id)
+                return client.raw(head + struct.pack(f">{len(words)}I", *words))
 
-            first = writereg(7, 1)
+            def accesses(kind: str) -> int:
+                return len([e for e in backend.log if e[1] == kind])
+
+            first = command(a, 0x82, 7, BASE, 1)
             assert first is not None and first[:2] == b"\0\0"
-            assert writereg(7, 1) == first  # the same command again: the same answer
-            assert len([e for e in backend.log if e[1] == "w"]) == 1
-            assert writereg(8, 1) is not None  # a new request id: a new write
-            assert writereg(7, 2) is not None  # another command with an old id: a new write
-            assert len([e for e in backend.log if e[1] == "w"]) == 3
-            assert backend.values[BASE] == 2
+            assert command(a, 0x82, 7, BASE, 1) == first  # again: the same answer
+            assert accesses("w") == 1
+            assert command(b, 0x82, 7, BASE, 1) is not None  # another client's: a new write
+            assert accesses("w") == 2
+            assert command(a, 0x82, 7, BASE, 1) == first  # a's last command, still
+            assert accesses("w") == 2
+            assert command(a, 0x82, 8, BASE, 1) is not None  # a new request id: a new write
+            assert command(a, 0x82, 8, BASE, 2) is not None  # the same id, new payload: new
+            assert accesses("w") == 4 and backend.values[BASE] == 2
+            read = command(a, 0x80, 9, BASE)
+            assert command(a, 0x80, 9, BASE) == read and accesses("r") == 1  # not read again
+            assert command(a, 0x82, 8, BASE, 2) is not None  # not the previous one: carried out
+            assert accesses("w") == 5
         finally:
-            c.close()
+            a.close()
+            b.close()
