@@ -9,7 +9,10 @@ stderr and write nothing. Inputs too large to keep as files are generated.
 from __future__ import annotations
 
 import gc
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,8 @@ from regmap.diagnostics import EXCERPT, MAX_SHOWN, Diagnostic, DiagnosticsError
 from regmap.model import SourceLoc
 from regmap.yamlsource import MAX_INPUT_BYTES, MAX_MAP_NODES, MAX_REPEATED_NODES
 from timingspec.spec import load_spec
+
+from . import netns
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 MARK = "# <- error"
@@ -398,6 +403,28 @@ def test_check_refuses_what_the_camera_map_has_and_this_one_lacks(name, tmp_path
     assert rc == 1
     assert re.search(rf"^{re.escape(str(path))}:{SHALLOW[name]}", err, re.M), err
     assert err.count(": error: ") == 1  # one mistake, one diagnostic
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize("name", sorted(MAP_CASES))
+def test_serving_the_rtl_refuses_at_load(name, tmp_path):
+    """`serve --backend icarus` sets the gateware up before anything slow: a map it cannot
+    build is a located error (in a loopback-only namespace, should it serve after all)."""
+    path = _mutated(tmp_path, name)
+    root = Path(__file__).resolve().parent.parent
+    try:
+        proc = netns.run(
+            [sys.executable, "-m", "camtwin", "serve", str(path), "--backend", "icarus"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"serve accepted {name}")
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert f"{path}:" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("name", sorted(MAP_CASES))

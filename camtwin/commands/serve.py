@@ -103,11 +103,15 @@ def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM: 0; 1 if the map or scenario has errors; 2 usage errors."""
     from gige import Device, PortInUseError
 
+    rtl = args.backend != "model"
+    if args.step is not None and not 0 < args.step < 1 << 48:  # before any slow set-up
+        raise UsageError(f"step must be a number of cycles, 1 to 2**48 - 1, not {args.step!r}")
     try:
-        rmap = load_regmap(args.regmap, ("device backend",), camera="serve")
+        # the RTL backends serve the gateware generated from the map: set it up too
+        uses = ("device backend", "gateware") if rtl else ("device backend",)
+        rmap = load_regmap(args.regmap, uses, camera="serve")
     except CompileFailed:
         return 1
-    rtl = args.backend != "model"
     if rtl and args.rtl_clock == "slow":
         from sim.runner import apply_overrides, slow_overrides
 
