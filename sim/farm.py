@@ -343,20 +343,26 @@ def _dask(jobs: list[SeedJob], address: str, timeout: float = 30.0) -> Iterator[
     with client:
         # Every worker connected now warms up at once (as the local pool's parent does before
         # forking); a worker joining later warms with its first seed.
-        ready = client.run(_prepare, _firsts(jobs))
-        groups = batches(jobs, len(ready))
+        client.run(_prepare, _firsts(jobs))
+        # the cluster's threads now (a cluster that grows later gets the many small batches)
+        groups = batches(jobs, sum(client.nthreads().values()))
         keys = [f"camtwin-{b[0].simulator}-seeds-{b[0].seed}-{len(b)}-{token}" for b in groups]
         futures = client.map(_run_batch, groups, pure=False, key=keys)
         for fut in as_completed(futures, loop=client.loop):
             yield from fut.result()
 
 
+MAX_BATCH = 16
+"""The most seeds one Dask task runs."""
+
+
 def batches(jobs: list[SeedJob], workers: int, per_worker: int = 8) -> list[list[SeedJob]]:
-    """``jobs`` in order, cut into batches of equal size (the last may be shorter), at least
-    ``per_worker`` batches per worker when there are enough jobs: each Dask task costs the client
-    and the scheduler some milliseconds of CPU, as much as a short seed, so a task runs a few
-    seeds when there are many, and the workers still share the end of the run."""
-    size = max(1, len(jobs) // (per_worker * max(1, workers)))
+    """``jobs`` in order, cut into batches of equal size (the last may be shorter) of at most
+    :data:`MAX_BATCH` seeds, at least ``per_worker`` batches per worker (thread) when there are
+    enough jobs: each Dask task costs the client and the scheduler some milliseconds of CPU, as
+    much as a short seed, so a task runs a few seeds when there are many, and the workers (also
+    those that join later) still share the run to its end."""
+    size = min(MAX_BATCH, max(1, len(jobs) // (per_worker * max(1, workers))))
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
