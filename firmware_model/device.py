@@ -60,6 +60,24 @@ class DeviceFrame:
     settings: ImageSettings = field(repr=False, compare=False)
     renderer: Renderer = field(repr=False, compare=False)
 
+    @classmethod
+    def latched(
+        cls, frame_id: int, t0: int, readout_end: int, s: ImageSettings, renderer: Renderer
+    ) -> DeviceFrame:
+        """The frame that started in ``t0`` with the settings ``s`` latched then."""
+        return cls(
+            frame_id,
+            t0,
+            readout_end,
+            PFNC[s.pixel_format],
+            s.width,
+            s.height,
+            s.offset_x,
+            s.offset_y,
+            s,
+            renderer,
+        )
+
     @functools.cached_property
     def data(self) -> bytes:
         """The pixels (PayloadSize bytes, row-major, 16-bit formats little-endian)."""
@@ -275,15 +293,4 @@ class FirmwareBackend(LiveInputs):
     def _render(self, t0: int, readout_end: int) -> DeviceFrame:
         frame_id, s = self._starts.pop(t0)
         self.model.frame_images.pop(t0, None)
-        return DeviceFrame(
-            frame_id,
-            t0,
-            readout_end,
-            PFNC[s.pixel_format],
-            s.width,
-            s.height,
-            s.offset_x,
-            s.offset_y,
-            s,
-            self.renderer,
-        )
+        return DeviceFrame.latched(frame_id, t0, readout_end, s, self.renderer)

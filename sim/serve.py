@@ -57,7 +57,7 @@ from typing import Any
 from firmware_model.device import DeviceFrame, LiveInputs
 from firmware_model.imaging import Imaging
 from firmware_model.registers import RegisterFile
-from firmware_model.render import PFNC, ImageSettings, Renderer
+from firmware_model.render import ImageSettings, Renderer
 from firmware_model.simulate import Write, _apply
 from regmap import RegisterMap
 
@@ -399,18 +399,7 @@ class RtlBackend(LiveInputs):
 
     def _render(self, t0: int, end: int, frame_id: int, s: ImageSettings) -> DeviceFrame:
         """The frame; its pixels are rendered when first read (outside the device's lock)."""
-        return DeviceFrame(
-            frame_id,
-            t0,
-            end,
-            PFNC[s.pixel_format],
-            s.width,
-            s.height,
-            s.offset_x,
-            s.offset_y,
-            s,
-            self.renderer,
-        )
+        return DeviceFrame.latched(frame_id, t0, end, s, self.renderer)
 
     # -- pins and scenario ----------------------------------------------------------------
     def _schedule_pins(self, before: int) -> None:
