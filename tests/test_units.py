@@ -127,6 +127,19 @@ def test_macro_names_unit_and_formulas_follow_the_unit(ties_map):
     assert "| 0 – 5 ms (raw 0 – 10000, cycles) |" in doc
 
 
+def _one_field(keys: str) -> str:
+    """A map of one register A with one field x (line 6) that has ``keys`` besides its name,
+    bits and access."""
+    return (
+        "device: {name: u, vendor: v, model: m, clock_hz: 1_000_000, base_address: 0x10000}\n"
+        "registers:\n"
+        "  - name: A\n"
+        "    address: 0x10000\n"
+        "    fields:\n"
+        f"      - {{name: x, bits: '15:0', access: rw, {keys}}}\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("field", "message"),
     [
@@ -151,14 +164,7 @@ def test_macro_names_unit_and_formulas_follow_the_unit(ties_map):
     ],
 )
 def test_unit_mismatches_are_one_located_error(field, message):
-    text = (
-        "device: {name: u, vendor: v, model: m, clock_hz: 1_000_000, base_address: 0x10000}\n"
-        "registers:\n"
-        "  - name: A\n"
-        "    address: 0x10000\n"
-        "    fields:\n"
-        f"      - {{name: x, bits: '15:0', access: rw, {field}, min: 1, max: 50}}\n"
-    )
+    text = _one_field(f"{field}, min: 1, max: 50")
     with pytest.raises(RegmapError) as info:
         loads(text, "u.yaml")
     (diag,) = info.value.diagnostics
@@ -170,15 +176,7 @@ def test_unit_mismatches_are_one_located_error(field, message):
 
 @pytest.mark.parametrize("scale", ["raw", "q4"])
 def test_free_display_units_with_raw_and_fixed_point(scale):
-    text = (
-        "device: {name: u, vendor: v, model: m, clock_hz: 1_000_000, base_address: 0x10000}\n"
-        "registers:\n"
-        "  - name: A\n"
-        "    address: 0x10000\n"
-        "    fields:\n"
-        f"      - {{name: x, bits: '15:0', access: rw, unit: '°C', scale: {scale},"
-        " min: 0, max: 50}\n"
-    )
+    text = _one_field(f"unit: '°C', scale: {scale}, min: 0, max: 50")
     rmap = loads(text, "u.yaml")
     assert rmap.register("A").fields[0].unit == "°C"
     header = generate_c_header(rmap)
