@@ -54,7 +54,7 @@ from .gvcp import (
 )
 from .gvsp import MAX_PACKET_SIZE, MIN_PACKET_SIZE, GvspStreamer, StreamTarget
 
-__all__ = ["ACCESS_CYCLES", "Device"]
+__all__ = ["ACCESS_CYCLES", "Device", "check_step"]
 
 ACCESS_CYCLES = 8
 """What one register access counts on the stepped clock, in cycles."""
@@ -62,6 +62,14 @@ ACCESS_CYCLES = 8
 MIN_HEARTBEAT_MS = 100
 _WAIT_MAX_S = 0.05
 _PENDING_AGAIN_S = PENDING_TIMEOUT_MS / 2000  # another PENDING_ACK before the last one expires
+
+
+def check_step(step: object) -> None:
+    """Refuse a stepped clock's step that is not a number of cycles (``ValueError``)."""
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 < step < 1 << 48:
+        raise ValueError(f"step must be a number of cycles, 1 to 2**48 - 1, not {step!r}")
+
+
 _WAIT_MIN_S = 0.0002
 
 
@@ -180,10 +188,8 @@ class Device:
             raise ValueError(f"port must be 0..65535, not {port!r}")
         if not speed > 0:
             raise ValueError(f"speed must be > 0, not {speed!r}")
-        if step is not None and (
-            isinstance(step, bool) or not isinstance(step, int) or not 0 < step < 1 << 48
-        ):
-            raise ValueError(f"step must be a number of cycles, 1 to 2**48 - 1, not {step!r}")
+        if step is not None:
+            check_step(step)
         self.rmap = rmap
         self.backend = backend
         self.address = str(ip)
@@ -205,7 +211,6 @@ class Device:
         self._t0 = 0.0
         self._c0 = 0
         self._vc = 0  # the stepped clock's "now"
-        self._ts_offset = 0
         self._resets: list[int] = [0]  # the cycles of the last timestamp resets, in order
         self._on_pending: Callable[[], None] | None = None  # during a slow catch-up
         self.frames_out = 0
@@ -287,6 +292,11 @@ class Device:
             return self._vc
         dt = time.monotonic() - self._t0
         return self._c0 + int(dt * self.clock_hz * self.speed)
+
+    @property
+    def _ts_offset(self) -> int:
+        """The cycle of the last timestamp reset."""
+        return self._resets[-1]
 
     def timestamp(self) -> int:
         """The device timestamp now (ticks of ``clock_hz`` since the last reset): the cycle
@@ -441,10 +451,9 @@ class Device:
         elif addr == bs.TIMESTAMP_CONTROL:
             # the caller holds the backend, advanced to now (:meth:`uses_backend`)
             if value & TS_RESET:
-                self._ts_offset = self.backend.cycle
-                self._resets = [*self._resets[-15:], self._ts_offset]
+                self._resets = [*self._resets[-15:], self.backend.cycle]
             if value & TS_LATCH:
-                ts = self.backend.cycle - self._ts_offset
+                ts = self.timestamp()
                 boot.put(bs.TIMESTAMP_VALUE_HIGH, ts >> 32)
                 boot.put(bs.TIMESTAMP_VALUE_LOW, ts & 0xFFFF_FFFF)
         elif addr == bs.SCPS:

@@ -104,8 +104,13 @@ def run(args: argparse.Namespace) -> int:
     from gige import Device, PortInUseError
 
     rtl = args.backend != "model"
-    if args.step is not None and not 0 < args.step < 1 << 48:  # before any slow set-up
-        raise UsageError(f"step must be a number of cycles, 1 to 2**48 - 1, not {args.step!r}")
+    if args.step is not None:  # before any slow set-up
+        from gige.device import check_step
+
+        try:
+            check_step(args.step)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     try:
         # the RTL backends serve the gateware generated from the map: set it up too
         uses = ("device backend", "gateware") if rtl else ("device backend",)
