@@ -198,18 +198,26 @@ def check_consumers(rmap: RegisterMap, uses: Iterable[str], notes: list[str] | N
         raise CompileFailed
 
 
-def require_camera(rmap: RegisterMap, command: str) -> None:
-    """Refuse a map that lacks any register, field, selector or constant of the camera that
-    the camera-specific ``command`` needs: print every one, located, then raise."""
+def check_profile(rmap: RegisterMap, needed_by: str, then: str = "") -> None:
+    """Refuse a map that lacks any register, field, selector or constant of the camera's map
+    (:mod:`regmap.profile`): print every one, located, and the line ``then``; then raise."""
     from regmap.profile import camera_profile_errors
 
-    errors = camera_profile_errors(rmap, f"camtwin {command} needs the camera")
+    errors = camera_profile_errors(rmap, needed_by)
     if errors:
         print(RegmapError(errors).render(), file=sys.stderr)
-        print(
-            f"camtwin {command}: error: {command} is camera-specific and this map is not a camera "
-            "map (`camtwin init` writes the camera's map to start from; check, generate "
-            "--only header,docs,genicam,bank work on any map)",
-            file=sys.stderr,
-        )
+        if then:
+            print(then, file=sys.stderr)
         raise CompileFailed
+
+
+def require_camera(rmap: RegisterMap, command: str) -> None:
+    """Refuse a map that lacks anything of the camera that the camera-specific ``command``
+    needs, saying that the command is camera-specific."""
+    check_profile(
+        rmap,
+        f"camtwin {command} needs the camera",
+        f"camtwin {command}: error: {command} is camera-specific and this map is not a camera "
+        "map (`camtwin init` writes the camera's map to start from; check, generate "
+        "--only header,docs,genicam,bank work on any map)",
+    )

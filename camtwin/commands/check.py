@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from regmap import RegmapError
-from regmap.profile import camera_like, camera_profile_errors
+from regmap.profile import camera_like
 
 from ..consumers import ALL
-from ._common import CompileFailed, add_regmap_argument, check_consumers, load_regmap
+from ._common import (
+    CompileFailed,
+    add_regmap_argument,
+    check_consumers,
+    check_profile,
+    load_regmap,
+)
 
 HEAVY = ("firmware model", "device backend", "gateware")
 """The consumers only ``--deep`` sets up (they import Amaranth and numpy: a few tenths of a
@@ -44,15 +48,11 @@ def run(args: argparse.Namespace) -> int:
         # registers): on another device's map they would find nothing, and cost seconds. The
         # generators' identifiers are checked by the compiler itself (regmap.checks), so a map
         # of another device is not rendered here (a property test builds every output).
-        camera = camera_like(rmap)
-        if camera:
-            errors = camera_profile_errors(rmap, "a camera map needs everything of the camera's")
-            if errors:
-                print(RegmapError(errors).render(), file=sys.stderr)
-                raise CompileFailed
-        uses = [u for u in ALL if args.deep or u not in HEAVY] if camera else []
-        generic += [use for use in ALL if not camera and use != "generators"]
-        check_consumers(rmap, uses, notes=generic)
+        if camera_like(rmap):
+            check_profile(rmap, "a camera map needs everything of the camera's")
+            check_consumers(rmap, [u for u in ALL if args.deep or u not in HEAVY])
+        else:
+            generic = [use for use in ALL if use != "generators"]
     except CompileFailed:
         return 1
     n_regs = sum(r.count for r in rmap.registers)
