@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Callable
 from typing import NamedTuple
 
 from regmap import RegisterMap
@@ -161,6 +162,30 @@ class _Config:
         "trig_src",
         "user",
     )
+
+    acq_frame_count: int
+    acq_mode: int
+    edge_used: list[tuple[bool, bool]]
+    exposure: int
+    fc_m: int
+    fc_q: int
+    fc_src: int
+    fc_used: bool
+    geometry: ImageGeometry
+    inv: list[int]
+    line2_output: int
+    line_source: list[int]
+    n1: int
+    n2: int
+    period: int
+    readout: int
+    resulting_period: int
+    transfer: int
+    trig_act: list[int]
+    trig_delay: list[int]
+    trig_mode: list[int]
+    trig_src: list[int]
+    user: list[int]
 
 
 # Internal codes of the enumerations the hardware decodes (by name, so the map's values rule).
@@ -338,7 +363,7 @@ class CameraModel:
             c.inv = [g("LineInverter", i) for i in range(3)]
             c.line2_output = int(e("LineMode", 2) == "Output")
             # reserved LineSource values drive 0 (Off)
-            c.line_source = [_LINE_SOURCES.get(e("LineSource", i), 0) for i in range(3)]
+            c.line_source = [_LINE_SOURCES.get(e("LineSource", i) or "", 0) for i in range(3)]
         if dirty & _G_DEBOUNCE:
             c.n1 = g("LineDebouncerTime", 1)
             c.n2 = g("LineDebouncerTime", 2)
@@ -351,12 +376,12 @@ class CameraModel:
         if dirty & _G_TRIGGERS:
             c.trig_mode = [int(e("TriggerMode", i) == "On") for i in range(2)]
             # reserved TriggerSource values select nothing (-1)
-            c.trig_src = [_TRIGGER_SOURCES.get(e("TriggerSource", i), -1) for i in range(2)]
+            c.trig_src = [_TRIGGER_SOURCES.get(e("TriggerSource", i) or "", -1) for i in range(2)]
             c.trig_act = [int(e("TriggerActivation", i) == "FallingEdge") for i in range(2)]
             c.trig_delay = [g("TriggerDelay", i) for i in range(2)]
         if dirty & _G_ACQUISITION:
             # a reserved AcquisitionMode value has no frame limit (as Continuous)
-            c.acq_mode = _ACQ_MODES.get(e("AcquisitionMode"), 2)
+            c.acq_mode = _ACQ_MODES.get(e("AcquisitionMode") or "", 2)
             c.acq_frame_count = g("AcquisitionFrameCount")
         if dirty & _G_TIMING:
             c.exposure = g("ExposureTime")
@@ -793,6 +818,100 @@ class CameraModel:
         self.skip(cycles)
         self.sync[0].q1 = 1 if line1_in else 0
         self.sync[1].q1 = 1 if line2_i else 0
+
+    def replay(
+        self,
+        e1: list[tuple[int, int]],
+        e2: list[tuple[int, int]],
+        acc_cycles: list[int],
+        apply: Callable[[int], None],
+        until: int,
+        out_edges: list[list[tuple[int, int]]],
+        state: tuple[int, int, int, int, int, Outputs | None] = (0, 0, 0, 0, 0, None),
+        event_mode: bool = True,
+    ) -> tuple[int, int, int, int, int, Outputs | None]:
+        """Run to cycle ``until`` with recorded pin edges and timed bus accesses (a replay of
+        what the RTL saw: ``sim.reference.advance_replay``, which documents the arguments).
+
+        ``e1``/``e2``: sorted ``(cycle, level)`` edges of Line1 and Line2; ``acc_cycles``: the
+        non-decreasing cycles of the accesses, ``apply(i)`` performs access ``i`` between the
+        steps of its cycle and the next. Output changes are appended to ``out_edges`` (one list
+        per :class:`Outputs` field). With ``event_mode`` idle cycles are jumped over
+        (:meth:`next_activity`, :meth:`skip`). Returns the state to resume from.
+        """
+        n_out = len(out_edges)
+        i1, i2, ia, p1, p2, prev = state
+        n1, n2, na = len(e1), len(e2), len(acc_cycles)
+        never = until + 1
+        # A wake-up cycle that still holds: a skip that stopped short of it for an input changed
+        # nothing the wake-up depends on (<= self.cycle: unknown, ask the model).
+        known = 0
+        while True:
+            t = self.cycle
+            if ia < na and acc_cycles[ia] < t:
+                known = 0
+                while ia < na and acc_cycles[ia] < t:
+                    apply(ia)
+                    ia += 1
+            if t >= until:
+                break
+            if event_mode and prev is not None:
+                target = until
+                if i1 < n1 and e1[i1][0] < target:
+                    target = e1[i1][0]
+                if i2 < n2 and e2[i2][0] < target:
+                    target = e2[i2][0]
+                if ia < na and acc_cycles[ia] + 1 < target:
+                    target = acc_cycles[ia] + 1
+                if known > t:
+                    wake = known
+                else:
+                    w = self.next_activity()
+                    wake = never if w is None else w
+                if wake > t:
+                    if target > t:
+                        if wake > target:
+                            if target < until and (ia >= na or acc_cycles[ia] + 1 > target):
+                                # only pin edges at target, in an idle cycle: skip and sample
+                                while i1 < n1 and e1[i1][0] <= target:
+                                    p1 = e1[i1][1]
+                                    i1 += 1
+                                while i2 < n2 and e2[i2][0] <= target:
+                                    p2 = e2[i2][1]
+                                    i2 += 1
+                                self.skip_sampling(p1, p2, target - t + 1)
+                                known = 0
+                                continue
+                            self.skip(target - t)
+                            known = wake
+                        else:
+                            self.skip(wake - t)
+                            known = 0
+                        continue
+                    # a pin edge in cycle t, otherwise idle: the step would only sample the pins
+                    while i1 < n1 and e1[i1][0] <= t:
+                        p1 = e1[i1][1]
+                        i1 += 1
+                    while i2 < n2 and e2[i2][0] <= t:
+                        p2 = e2[i2][1]
+                        i2 += 1
+                    self.skip_sampling(p1, p2)
+                    known = 0
+                    continue
+            while i1 < n1 and e1[i1][0] <= t:
+                p1 = e1[i1][1]
+                i1 += 1
+            while i2 < n2 and e2[i2][0] <= t:
+                p2 = e2[i2][1]
+                i2 += 1
+            out = self.step(p1, p2)
+            known = 0
+            if out != prev:
+                for i in range(n_out):
+                    if prev is None or out[i] != prev[i]:
+                        out_edges[i].append((t, out[i]))
+                prev = out
+        return (i1, i2, ia, p1, p2, prev)
 
     def run(self, cycles: int, line1_in: int = 0, line2_i: int = 0) -> list[Outputs]:
         """Step ``cycles`` cycles with constant input levels; return every cycle's outputs."""

@@ -89,8 +89,9 @@ def advance_replay(
     state: ReplayState = REPLAY_START,
     event_mode: bool = True,
 ) -> ReplayState:
-    """Run ``model`` to cycle ``until`` with the RTL's pin edges and bus accesses; the replay
-    loop shared by :class:`sim.cosim.Replay` and :func:`sim.native.replay_check`.
+    """Run ``model`` to cycle ``until`` with the RTL's pin edges and bus accesses
+    (:meth:`firmware_model.CameraModel.replay`, compiled with the model); the replay
+    shared by :class:`sim.cosim.Replay` and :func:`sim.native.replay_check`.
 
     ``e1``/``e2`` are the sorted ``(cycle, level)`` edges of Line1 and Line2; ``acc_cycles`` the
     (non-decreasing) cycles in which the RTL performed its bus accesses, and ``apply(i)``
@@ -100,78 +101,4 @@ def advance_replay(
     jumped over with the model's ``next_activity``/``skip``; otherwise every cycle is stepped.
     Returns the state to resume from (``state``, initially :data:`REPLAY_START`).
     """
-    step = model.step
-    n_out = len(out_edges)
-    i1, i2, ia, p1, p2, prev = state
-    n1, n2, na = len(e1), len(e2), len(acc_cycles)
-    never = until + 1
-    # A wake-up cycle that still holds: a skip that stopped short of it for an input changed
-    # nothing the wake-up depends on (<= model.cycle: unknown, ask the model).
-    known = 0
-    while True:
-        t = model.cycle
-        if ia < na and acc_cycles[ia] < t:
-            known = 0
-            while ia < na and acc_cycles[ia] < t:
-                apply(ia)
-                ia += 1
-        if t >= until:
-            break
-        if event_mode and prev is not None:
-            target = until
-            if i1 < n1 and e1[i1][0] < target:
-                target = e1[i1][0]
-            if i2 < n2 and e2[i2][0] < target:
-                target = e2[i2][0]
-            if ia < na and acc_cycles[ia] + 1 < target:
-                target = acc_cycles[ia] + 1
-            if known > t:
-                wake = known
-            else:
-                wake = model.next_activity()
-                if wake is None:
-                    wake = never
-            if wake > t:
-                if target > t:
-                    if wake > target:
-                        if target < until and (ia >= na or acc_cycles[ia] + 1 > target):
-                            # only pin edges at target, in an idle cycle: skip and sample
-                            while i1 < n1 and e1[i1][0] <= target:
-                                p1 = e1[i1][1]
-                                i1 += 1
-                            while i2 < n2 and e2[i2][0] <= target:
-                                p2 = e2[i2][1]
-                                i2 += 1
-                            model.skip_sampling(p1, p2, target - t + 1)
-                            known = 0
-                            continue
-                        model.skip(target - t)
-                        known = wake
-                    else:
-                        model.skip(wake - t)
-                        known = 0
-                    continue
-                # a pin edge in cycle t, otherwise idle: the step would only sample the pins
-                while i1 < n1 and e1[i1][0] <= t:
-                    p1 = e1[i1][1]
-                    i1 += 1
-                while i2 < n2 and e2[i2][0] <= t:
-                    p2 = e2[i2][1]
-                    i2 += 1
-                model.skip_sampling(p1, p2)
-                known = 0
-                continue
-        while i1 < n1 and e1[i1][0] <= t:
-            p1 = e1[i1][1]
-            i1 += 1
-        while i2 < n2 and e2[i2][0] <= t:
-            p2 = e2[i2][1]
-            i2 += 1
-        out = step(p1, p2)
-        known = 0
-        if out != prev:
-            for i in range(n_out):
-                if prev is None or out[i] != prev[i]:
-                    out_edges[i].append((t, out[i]))
-            prev = out
-    return (i1, i2, ia, p1, p2, prev)
+    return model.replay(e1, e2, acc_cycles, apply, until, out_edges, state, event_mode)
