@@ -8,6 +8,7 @@ Each module in :mod:`camtwin.commands` provides ``add_parser(subparsers)`` and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from typing import NoReturn
@@ -67,10 +68,37 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _model_choice_error() -> str | None:
+    """What is wrong with ``$CAMTWIN_MODEL`` (``firmware_model.compiled``), checked before a
+    command imports the firmware model, which refuses a bad choice at import."""
+    if not os.environ.get("CAMTWIN_MODEL"):
+        return None
+    from importlib.util import find_spec, module_from_spec, spec_from_file_location
+
+    package = find_spec("firmware_model")  # found, not imported
+    if package is None or not package.origin:
+        return None
+    path = os.path.join(os.path.dirname(package.origin), "compiled.py")
+    spec = spec_from_file_location("_camtwin_model_choice", path)
+    if spec is None or spec.loader is None:
+        return None
+    choice = module_from_spec(spec)
+    spec.loader.exec_module(choice)  # standalone: it activates nothing
+    try:
+        choice.activate([])
+    except choice.CompiledModelError as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
+    problem = _model_choice_error()
+    if problem is not None:
+        print(f"camtwin {args.command}: error: {problem}", file=sys.stderr)
+        return 2
     try:
         return int(args.run(args) or 0)
     except UsageError as exc:

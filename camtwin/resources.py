@@ -38,9 +38,10 @@ DEFAULT_SCENARIO = "debounce_1500us.yaml"
 def _package_dir(package: str) -> Path:
     """The directory of an installed package, found without importing it."""
     spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
+    if spec is None or not spec.submodule_search_locations or not spec.origin:
         raise RuntimeError(f"camtwin is incompletely installed: package {package!r} is missing")
-    return Path(next(iter(spec.submodule_search_locations)))
+    # its __init__.py's directory (firmware_model's search path may begin with its compiled copy)
+    return Path(spec.origin).parent
 
 
 def bundled_regmap() -> Path:

@@ -7,6 +7,10 @@
 >>> cam.TriggerDelay = 250.0
 """
 
+# ---- the compiled blocks and cycle loop, when built for this source (firmware_model.compiled) --
+# (first: it puts the compiled copy, if any, on this package's __path__)
+from . import compiled  # noqa: F401  # isort: split
+
 # ---- register access layer and behavioural models (firmware_model core) -------------------
 from .bank import AsyncBus, Bus, BusError, RegisterBank
 from .blocks import (
