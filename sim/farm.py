@@ -124,6 +124,9 @@ class SeedResult:
     coverage: dict[str, int] = field(default_factory=dict)
     worker: str = ""
     edges: int = 0
+    model: str = ""
+    """``compiled`` or ``interpreted``: the firmware model the worker ran
+    (``firmware_model.compiled``)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -238,12 +241,15 @@ def _warm(job: SeedJob):
 
 def run_seed(job: SeedJob) -> SeedResult:
     """Run one seed: scenario, native RTL run, model replay, comparison, coverage."""
+    from firmware_model.compiled import is_compiled
+
     from .native import replay_native, run_native
     from .scenario import FINAL_READS, random_scenario
 
     t_start = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    res = SeedResult(job.seed, job.simulator, job.cycles, False, worker=worker)
+    model = "compiled" if is_compiled() else "interpreted"
+    res = SeedResult(job.seed, job.simulator, job.cycles, False, worker=worker, model=model)
     try:
         t0 = time.perf_counter()
         rmap, build = _warm(job)

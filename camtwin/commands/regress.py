@@ -340,6 +340,7 @@ def _run_seeds(args, seeds: list[int], sims, overrides, stage):
     import json
     import os
 
+    from firmware_model import compiled
     from sim.farm import Progress, SeedJob, run_jobs
     from sim.runner import sim_build_root
 
@@ -364,6 +365,7 @@ def _run_seeds(args, seeds: list[int], sims, overrides, stage):
     workers = args.workers or os.cpu_count() or 1
     where = args.scheduler or f"{workers} local worker{'s' if workers > 1 else ''}"
     print(f"[seeds] {len(seeds)} seeds x {', '.join(sims)} on {where} ...", flush=True)
+    print(f"[seeds] firmware model: {compiled.status()}", flush=True)
     t0 = time.monotonic()
     try:
         results = run_jobs(jobs, workers, args.scheduler, Progress(len(jobs)))
@@ -409,6 +411,10 @@ def _report_seeds(args, results, sims, runs) -> bool:
             f"{rate_text(cycles / secs if secs else 0)} checked cycles/s per worker, "
             f"seed coverage {hit}/{total} bins"
         )
+        models = sorted({r.model for r in mine})
+        if len(models) > 1:  # workers of a cluster need not have the compiled copy
+            counts = ", ".join(f"{sum(r.model == m for r in mine)} {m}" for m in models)
+            print(f"  firmware model per seed: {counts}")
         for r in bad:
             print(f"  FAIL seed {r.seed}: {(r.message.splitlines() or ['failed'])[0]}")
             print(f"    reproduce: {repro_command(r, args.regmap, args.random_cycles)}")

@@ -1,0 +1,175 @@
+"""The compiled firmware model (``firmware_model.compiled``): it computes exactly what the
+interpreted model computes, it is never used for another source text than its own, and every way
+of asking for it wrongly gets one clear error."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from camtwin.cli import main
+from firmware_model import compiled
+
+from .conftest import ROOT
+
+
+def _digest(mode: str) -> dict:
+    env = {**os.environ, "CAMTWIN_MODEL": mode}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.model_digest"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def test_compiled_model_computes_what_the_interpreted_one_does() -> None:
+    """Dense farm seeds (event and cycle mode) and the example scenarios: every output edge,
+    event, frame cause, counter, bus response and register value is the same."""
+    compiled.build()  # a no-op when scripts/bootstrap.sh has compiled it
+    fast, slow = _digest("compiled"), _digest("interpreted")
+    assert fast.pop("model") == "compiled"
+    assert slow.pop("model") == "interpreted"
+    assert sum(len(s["events"]) for s in slow["seeds"].values()) > 1000  # frames happen
+    assert fast == slow
+
+
+def test_this_process_runs_the_compiled_model_when_built() -> None:
+    """The test suite itself runs the model the users get (unless told otherwise)."""
+    built = (compiled.location() / compiled.STAMP).is_file()
+    if os.environ.get("CAMTWIN_MODEL", "auto") == "interpreted" or not built:
+        assert not compiled.is_compiled()
+        assert compiled.status().startswith("interpreted (")
+    else:
+        assert compiled.is_compiled()
+        assert compiled.status() == f"compiled ({compiled.location()})"
+
+
+def _package_copy(tmp_path: Path) -> Path:
+    """A copy of the compiled modules' package (and what they import) under ``tmp_path``."""
+    for name in ("firmware_model", "regmap"):
+        shutil.copytree(
+            ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.so")
+        )
+    return tmp_path / "firmware_model"
+
+
+def test_an_edited_model_is_never_replaced_by_an_older_build(tmp_path, monkeypatch) -> None:
+    package = _package_copy(tmp_path)
+    monkeypatch.setattr(compiled, "PACKAGE_DIR", package)
+    monkeypatch.setenv(compiled.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(compiled.MODE_ENV, raising=False)
+    key = compiled.source_key()
+    built = tmp_path / "cache" / key / "firmware_model"
+    built.mkdir(parents=True)
+    (built.parent / compiled.STAMP).write_text("")
+    path: list[str] = []
+    assert compiled.activate(path).startswith("compiled (")
+    assert path == [str(built)]
+
+    model = package / "model.py"
+    model.write_text(model.read_text() + "\n# an edit\n")
+    assert compiled.source_key() != key
+    path = []
+    assert compiled.activate(path).startswith("interpreted (not compiled for the current source")
+    assert path == []
+
+
+def test_a_build_in_progress_is_not_used(tmp_path, monkeypatch) -> None:
+    """A directory without its stamp (a build that was interrupted) is not a build."""
+    monkeypatch.setenv(compiled.CACHE_ENV, str(tmp_path))
+    monkeypatch.delenv(compiled.MODE_ENV, raising=False)
+    (tmp_path / compiled.source_key() / "firmware_model").mkdir(parents=True)
+    path: list[str] = []
+    assert compiled.activate(path).startswith("interpreted (")
+    assert path == []
+
+
+def test_interpreted_on_request(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(compiled.MODE_ENV, "interpreted")
+    path: list[str] = []
+    assert compiled.activate(path) == "interpreted (CAMTWIN_MODEL=interpreted)"
+    assert path == []
+
+
+def test_unknown_model_choice_is_one_clear_error(monkeypatch, capsys) -> None:
+    monkeypatch.setenv(compiled.MODE_ENV, "fast")
+    with pytest.raises(compiled.CompiledModelError, match="use one of auto, compiled, interpreted"):
+        compiled.mode()
+    assert main(["check", str(ROOT / "regmap" / "camera.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "camtwin check: error: CAMTWIN_MODEL='fast' is not a model choice: use one of auto, "
+        "compiled, interpreted\n"
+    )
+
+
+def test_compiled_model_required_but_missing_is_one_clear_error(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv(compiled.MODE_ENV, "compiled")
+    monkeypatch.setenv(compiled.CACHE_ENV, str(tmp_path / "empty"))
+    with pytest.raises(compiled.CompiledModelError, match="not compiled for its current source"):
+        compiled.activate([])
+    assert main(["check", str(ROOT / "regmap" / "camera.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("camtwin check: error: CAMTWIN_MODEL=compiled, but the firmware model")
+    assert "python -m firmware_model.compile" in err
+
+
+def test_a_model_that_does_not_compile_is_a_located_error(tmp_path) -> None:
+    """The compile command names the first type error (file:line) and the whole log, exits 1,
+    and leaves no build behind."""
+    package = _package_copy(tmp_path)
+    model = package / "model.py"
+    text = model.read_text()
+    model.write_text(text + '\n\ndef _ticks() -> int:\n    return "many"\n')
+    line = len(text.splitlines()) + 4
+    cache = tmp_path / "cache"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path),
+        compiled.CACHE_ENV: str(cache),
+        compiled.MODE_ENV: "auto",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "firmware_model.compile"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    err = proc.stderr
+    assert err.startswith("firmware_model.compiled: error: mypyc could not compile the firmware")
+    assert f"model.py:{line}: error:" in err
+    assert err.count("\n") == 1
+    logs = list(cache.glob("*.log"))
+    assert len(logs) == 1 and f"(the whole log: {logs[0]})" in err
+    assert not [p for p in cache.iterdir() if p.is_dir()]  # nothing half-built is left
+
+
+def test_compile_without_mypyc_says_so(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv(compiled.CACHE_ENV, str(tmp_path))
+    real = compiled.importlib.util.find_spec
+    monkeypatch.setattr(
+        compiled.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "mypyc" else real(name, *a),
+    )
+    with pytest.raises(compiled.CompiledModelError, match=r"mypyc is not installed"):
+        compiled.build()
