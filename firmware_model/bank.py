@@ -7,9 +7,10 @@ hardware side of the registers (``hw_*`` methods) used by the behavioural model.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
 
 from regmap import Access, Field, Register, RegisterMap
+
+from .buses import AsyncBus, Bus
 
 __all__ = ["AsyncBus", "Bus", "BusError", "RegisterBank"]
 
@@ -22,32 +23,6 @@ class BusError(Exception):
         self.kind = kind
         self.reason = reason
         super().__init__(f"SLVERR on {kind} at 0x{addr:08X}: {reason}")
-
-
-@runtime_checkable
-class Bus(Protocol):
-    """A synchronous 32-bit register bus."""
-
-    def read(self, addr: int) -> int:
-        """Read the 32-bit word at ``addr``."""
-        ...
-
-    def write(self, addr: int, value: int, strobe: int = 0xF) -> None:
-        """Write the bytes of ``value`` selected by ``strobe`` at ``addr``."""
-        ...
-
-
-@runtime_checkable
-class AsyncBus(Protocol):
-    """An asynchronous 32-bit register bus (e.g. a cocotb AXI-Lite master)."""
-
-    async def read(self, addr: int) -> int:
-        """Read the 32-bit word at ``addr``."""
-        ...
-
-    async def write(self, addr: int, value: int, strobe: int = 0xF) -> None:
-        """Write the bytes of ``value`` selected by ``strobe`` at ``addr``."""
-        ...
 
 
 def strobe_mask(strobe: int) -> int:

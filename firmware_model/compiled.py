@@ -15,7 +15,7 @@ compiled copy: for a debugger, a profiler or line coverage of the model).
 The cache: ``$CAMTWIN_MODEL_CACHE`` if set, else ``build/model`` of the source checkout when
 camtwin runs from one, else ``$XDG_CACHE_HOME/camtwin/model`` (``~/.cache/camtwin/model``).
 Concurrent builds of one text wait for each other (a file lock); a build is moved into place
-whole, so a reader never sees half of one.
+whole, so a reader never sees half of one. The cache keeps the newest builds (:data:`KEEP`).
 
 This module imports only the standard library: ``firmware_model/__init__.py`` runs it before
 the model.
@@ -49,7 +49,7 @@ __all__ = [
     "status",
 ]
 
-MODULES = ("blocks", "model")
+MODULES = ("bank", "blocks", "model")
 """The compiled modules of ``firmware_model``."""
 MODE_ENV = "CAMTWIN_MODEL"
 MODES = ("auto", "compiled", "interpreted")
@@ -174,7 +174,23 @@ def _first_error(log: Path) -> str:
     return lines[-1].strip() if lines else "no output"
 
 
-def build(*, verbose: bool = False) -> Path:
+KEEP = 8
+"""The most builds kept in a cache (older ones, of earlier source texts, are removed)."""
+
+
+def _prune(root: Path, keep: Path) -> None:
+    builds = sorted(
+        (p for p in root.iterdir() if _complete(p) and p != keep),
+        key=lambda p: (p / STAMP).stat().st_mtime,
+        reverse=True,
+    )
+    for old in builds[KEEP - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
+        for extra in (root / f"{old.name}.log", root / f"{old.name}.lock"):
+            extra.unlink(missing_ok=True)
+
+
+def build() -> Path:
     """Compile the current text (a no-op when its build exists); return the build directory.
 
     Raises :class:`CompiledModelError` (naming the build log) when mypyc or the C compiler
@@ -220,8 +236,7 @@ def build(*, verbose: bool = False) -> Path:
                 f"modules: {', '.join(MODULES)}\nbuilt in {time.monotonic() - t0:.1f} s\n"
             )
             os.replace(staging, dest)
-        if verbose:
-            print(f"compiled the firmware model into {dest}", file=sys.stderr)
+        _prune(root, keep=dest)
     return dest
 
 

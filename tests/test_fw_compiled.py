@@ -44,15 +44,16 @@ def test_compiled_model_computes_what_the_interpreted_one_does() -> None:
     assert fast == slow
 
 
-def test_this_process_runs_the_compiled_model_when_built() -> None:
-    """The test suite itself runs the model the users get (unless told otherwise)."""
-    built = (compiled.location() / compiled.STAMP).is_file()
-    if os.environ.get("CAMTWIN_MODEL", "auto") == "interpreted" or not built:
-        assert not compiled.is_compiled()
-        assert compiled.status().startswith("interpreted (")
-    else:
+def test_this_process_runs_the_model_its_status_names() -> None:
+    """The status names the model imported; in CI (after scripts/bootstrap.sh compiled it) the
+    test suite runs the compiled model, the one users get."""
+    if compiled.status().startswith("compiled ("):
         assert compiled.is_compiled()
         assert compiled.status() == f"compiled ({compiled.location()})"
+    else:
+        assert not compiled.is_compiled()
+        assert compiled.status().startswith("interpreted (")
+        assert os.environ.get("CAMTWIN_MODEL") == "interpreted" or not os.environ.get("CI")
 
 
 def _package_copy(tmp_path: Path) -> Path:
@@ -173,3 +174,17 @@ def test_compile_without_mypyc_says_so(monkeypatch, tmp_path) -> None:
     )
     with pytest.raises(compiled.CompiledModelError, match=r"mypyc is not installed"):
         compiled.build()
+
+
+def test_the_cache_keeps_the_newest_builds(tmp_path) -> None:
+    for i in range(12):
+        d = tmp_path / f"build{i:02d}"
+        (d / "firmware_model").mkdir(parents=True)
+        (d / compiled.STAMP).write_text("")
+        os.utime(d / compiled.STAMP, (1000 + i, 1000 + i))
+        (tmp_path / f"build{i:02d}.log").write_text("")
+    (tmp_path / "unfinished" / "firmware_model").mkdir(parents=True)
+    compiled._prune(tmp_path, keep=tmp_path / "build00")  # the one just built: kept
+    left = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
+    assert left == ["build00", *(f"build{i:02d}" for i in range(5, 12)), "unfinished"]
+    assert sorted(p.stem for p in tmp_path.glob("*.log")) == left[:-1]
