@@ -223,6 +223,7 @@ class Coverage:
                         self._pulses.setdefault(addr, []).append((name, f))
                         self.hits[name] = 0
         self._evt = rmap.register("EVENT_STATUS").address
+        self._write_bins: dict[tuple[int, int, int], tuple[str, ...]] = {}
 
     def _bins(self, f) -> list[str]:
         name = f.feature.name
@@ -250,9 +251,11 @@ class Coverage:
 
     def sample_bus(self, log) -> None:
         """Configuration values and commands from performed writes; bus corner cases."""
+        hits = self.hits
+        memo = self._write_bins
         for acc in log:
-            kind = "read" if acc.kind == "r" else "write"
             if not acc.ok:
+                kind = "read" if acc.kind == "r" else "write"
                 self.hit(f"bus.slverr_{kind}")
                 if acc.addr % 4:
                     self.hit(f"bus.unaligned_{kind}")
@@ -261,22 +264,34 @@ class Coverage:
                 continue
             if acc.kind != "w":
                 continue
-            self.hit(f"bus.strobe={acc.strobe & 0xF:04b}")
-            if acc.strobe & 8 and acc.value >> 24:
-                self.hit("bus.data_top_byte")
-            if acc.strobe != 0xF:
-                self.hit("bus.partial_strobe")
-            if acc.addr in self._storage:
-                self.hit(self._storage[acc.addr])
-            if acc.addr == self._evt:
-                self.hit("bus.w1c_write1" if acc.value & 7 else "bus.w1c_write0")
-            for name, f in self._fields.get(acc.addr, ()):
-                b = self._classify(f, (acc.value & f.mask) >> f.lsb)
-                if b is not None:
-                    self.hit(f"{name}={b}")
-            for name, f in self._pulses.get(acc.addr, ()):
-                if acc.value & f.mask:
-                    self.hit(name)
+            key = (acc.addr, acc.value, acc.strobe)
+            bins = memo.get(key)
+            if bins is None:
+                if len(memo) >= 4096:  # a seed's raw writes are mostly new words
+                    memo.clear()
+                bins = memo[key] = self._write_bins_of(*key)
+            for b in bins:
+                hits[b] = hits.get(b, 0) + 1
+
+    def _write_bins_of(self, addr: int, value: int, strobe: int) -> tuple[str, ...]:
+        """The bins a performed write of ``value`` with ``strobe`` to ``addr`` hits."""
+        bins = [f"bus.strobe={strobe & 0xF:04b}"]
+        if strobe & 8 and value >> 24:
+            bins.append("bus.data_top_byte")
+        if strobe != 0xF:
+            bins.append("bus.partial_strobe")
+        if addr in self._storage:
+            bins.append(self._storage[addr])
+        if addr == self._evt:
+            bins.append("bus.w1c_write1" if value & 7 else "bus.w1c_write0")
+        for name, f in self._fields.get(addr, ()):
+            b = self._classify(f, (value & f.mask) >> f.lsb)
+            if b is not None:
+                bins.append(f"{name}={b}")
+        for name, f in self._pulses.get(addr, ()):
+            if value & f.mask:
+                bins.append(name)
+        return tuple(bins)
 
     def sample(self, scenario, res) -> None:
         """Sample one co-simulation result (bus log, model events, RTL output toggles)."""
@@ -306,15 +321,28 @@ class Coverage:
         user = [tl.fields("UserOutputValue", ts, k) for k in range(3)]
         source = {idx: tl.fields("LineSource", ts, idx) for idx in (0, 2)}
         mode2 = tl.fields("LineMode", ts, 2)
-        for n in range(len(ts)):
-            values = [user[k][n] for k in range(3)]
-            for line, idx in (("Line0", 0), ("Line2", 2)):
-                src = source[idx][n]
-                if not 4 <= src <= 6 or (idx == 2 and not mode2[n]):
-                    continue
-                k = src - 4
-                if all(values[k] != values[j] for j in range(3) if j != k):
-                    self.hit(f"user_output.{line}.UserOutput{k}={values[k]}")
+        memo: dict[tuple[int, ...], list[str]] = {}
+        hits = self.hits
+        for state in zip(*user, source[0], source[2], mode2, strict=True):
+            bins = memo.get(state)
+            if bins is None:
+                bins = memo[state] = self._user_output_bins(*state)
+            for b in bins:
+                hits[b] = hits.get(b, 0) + 1
+
+    @staticmethod
+    def _user_output_bins(u0: int, u1: int, u2: int, src0: int, src2: int, mode2: int) -> list:
+        """The user-output bins of one configuration: a line driven by UserOutput k whose
+        value differs from the two others."""
+        values = (u0, u1, u2)
+        bins = []
+        for line, src, driven in (("Line0", src0, True), ("Line2", src2, bool(mode2))):
+            if not 4 <= src <= 6 or not driven:
+                continue
+            k = src - 4
+            if all(values[k] != values[j] for j in range(3) if j != k):
+                bins.append(f"user_output.{line}.UserOutput{k}={values[k]}")
+        return bins
 
     def _sample_inverter(self, tl: RegisterTimeline, log, lines) -> None:
         """LineInverter changes with N > 0 while the pin has no edge from 2 cycles before to
