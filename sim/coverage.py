@@ -7,6 +7,7 @@ from bisect import bisect_left
 from itertools import accumulate, pairwise
 from pathlib import Path
 
+from firmware_model.bank import strobe_mask
 from regmap import Access, Interface, RegisterMap
 
 from .testbench import OUTPUTS
@@ -139,7 +140,7 @@ class RegisterTimeline:
         value = reset = reg.reset_value(index)
         cycles, values = [], []
         for cycle, v, strobe in self._writes.get(reg.address_of(index), ()):
-            mask = sum(0xFF << (8 * i) for i in range(4) if strobe >> i & 1)
+            mask = strobe_mask(strobe & 0xF)
             value = (value & ~mask) | (v & mask)
             cycles.append(cycle)
             values.append(value)
