@@ -356,13 +356,21 @@ def run_native(
     there; Verilator needs a ``trace`` build)."""
     ordered = sorted(writes or [], key=_write_order)  # the prelude first, stable
     text = stimulus_text(cycles, list(line1 or []), list(line2 or []), ordered, list(reads or []))
+    if build.simulator == "verilator" and waves is None:
+        # through pipes: no files to write, read back and remove
+        cmd = [str(build.executable), "/dev/stdin", "/dev/stdout"]
+        proc = subprocess.run(cmd, input=text, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"native verilator runner failed (exit {proc.returncode}): "
+                f"{proc.stderr.strip()[-2000:]}"
+            )
+        return parse_output(proc.stdout)
     with tempfile.TemporaryDirectory(prefix="run-", dir=build.directory) as tmp:
         stim, out = Path(tmp) / "stimulus.txt", Path(tmp) / "output.txt"
         stim.write_text(text)
         if build.simulator == "verilator":
-            cmd = [str(build.executable), str(stim), str(out)]
-            if waves is not None:
-                cmd.append(str(waves))
+            cmd = [str(build.executable), str(stim), str(out), str(waves)]
         else:
             cmd = ["vvp", "-n", str(build.executable), f"+stim={stim}", f"+out={out}"]
             if waves is not None:
