@@ -22,6 +22,10 @@ them by tens of percent: they run ``--repeat`` times (default 3), the three kind
 each figure compares the best wall time of each kind (every sample is in the JSON).
 - ``load_average``: the machine's 1-minute load average before and after the run (the parallel
   figures only mean something on an otherwise idle machine).
+- ``model``: the firmware model the figures ran (``firmware_model.compiled``), and
+  ``verilator.interpreted``: the per-worker figures of the same seeds on the interpreted model
+  (a child process with ``CAMTWIN_MODEL=interpreted``), with ``compiled_speedup_replay`` and
+  ``compiled_speedup_checked`` (compiled / interpreted, same run).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -89,9 +94,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--icarus-seeds", type=int, default=4)
     p.add_argument("--icarus-cycles", type=int, default=10_000)
     p.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "regress.json")
+    p.add_argument("--per-worker-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    out: dict = {"load_average": {"start": os.getloadavg()[0]}}
+    if args.per_worker_only:  # the interpreted baseline's child process
+        print(json.dumps(per_worker("verilator", args.seeds, args.cycles)))
+        return 0
+    from firmware_model import compiled
+
+    out: dict = {"load_average": {"start": os.getloadavg()[0]}, "model": compiled.status()}
     out["verilator"] = per_worker("verilator", args.seeds, args.cycles)
+    if compiled.is_compiled():
+        again = ["--per-worker-only", "--seeds", str(args.seeds), "--cycles", str(args.cycles)]
+        child = subprocess.run(
+            [sys.executable, __file__, *again],
+            env={**os.environ, "CAMTWIN_MODEL": "interpreted"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        slow = json.loads(child.stdout)
+        fast = out["verilator"]
+        fast["interpreted"] = slow
+        fast["compiled_speedup_replay"] = fast["replay_cycles_per_s"] / slow["replay_cycles_per_s"]
+        fast["compiled_speedup_checked"] = (
+            fast["checked_cycles_per_s_per_worker"] / slow["checked_cycles_per_s_per_worker"]
+        )
     out["icarus"] = per_worker("icarus", args.icarus_seeds, args.icarus_cycles)
 
     js = jobs("verilator", args.pool_seeds or 4 * args.seeds, args.cycles, first=1001)
@@ -134,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=1))
+    print(f"firmware model: {out['model']}")
     print(f"{'figure':<52} {'value':>14}")
     for sim in ("verilator", "icarus"):
         row = out[sim]
@@ -148,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{sim + '.' + k:<52} {v:>14,.2f}" if v < 10 else f"{sim + '.' + k:<52} {v:>14,.0f}"
             )
+        if "interpreted" in row:
+            slow = row["interpreted"]
+            for k in ("checked_cycles_per_s_per_worker", "replay_cycles_per_s"):
+                print(f"{sim + '.interpreted.' + k:<52} {slow[k]:>14,.0f}")
+            for k in ("compiled_speedup_checked", "compiled_speedup_replay"):
+                print(f"{sim + '.' + k:<52} {row[k]:>14.2f}")
     print(f"{'speedup_2_workers (local pool, 1 -> 2)':<52} {out['speedup_2_workers']:>14.2f}")
     print(f"{'dask_overhead (LocalCluster vs pool, 2 workers)':<52} {out['dask_overhead']:>14.1%}")
     load = out["load_average"]

@@ -34,7 +34,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from firmware_model import OUTPUT_PINS, Event
 from regmap import RegisterMap
@@ -269,9 +269,9 @@ def _build_icarus(directory: Path, top: str, exe: Path, testbench: Path) -> None
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StimWrite:
-    """A stimulus write: scenario ``cycle`` (-1: prelude), address, data and byte strobe."""
+class StimWrite(NamedTuple):
+    """A stimulus write: scenario ``cycle`` (-1: prelude), address, data and byte strobe (a
+    named tuple: a dense seed makes thousands)."""
 
     cycle: int
     addr: int

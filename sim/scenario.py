@@ -6,7 +6,7 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from regmap import RegisterMap
 from regmap.model import Access
@@ -36,9 +36,9 @@ FINAL_READS = (
 """Features read over the bus at the end of every scenario (their registers are compared)."""
 
 
-@dataclass(frozen=True)
-class Op:
-    """A register operation issued at ``cycle`` through the firmware register access layer.
+class Op(NamedTuple):
+    """A register operation issued at ``cycle`` through the firmware register access layer (a
+    named tuple: a dense random seed makes thousands).
 
     ``kind`` is ``set`` (raw value), ``execute`` (a command), ``get`` (a read), ``write`` (a
     raw bus write of ``value`` with byte ``strobe`` to register ``feature``, element 0, or to
