@@ -188,3 +188,28 @@ def test_the_cache_keeps_the_newest_builds(tmp_path) -> None:
     left = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
     assert left == ["build00", *(f"build{i:02d}" for i in range(5, 12)), "unfinished"]
     assert sorted(p.stem for p in tmp_path.glob("*.log")) == left[:-1]
+
+
+def test_the_documented_commands() -> None:
+    """docs/firmware-model.md "The compiled model": the two commands as written, and what they
+    print."""
+    doc = (ROOT / "docs" / "firmware-model.md").read_text()
+    section = doc[doc.index("## The compiled model") :]
+    block = section[section.index("```sh\n") + 6 : section.index("```\n", section.index("```sh"))]
+    commands = [line.split("#")[0].split() for line in block.splitlines()]
+    assert commands == [
+        ["python", "-m", "firmware_model.compile"],
+        ["python", "-m", "firmware_model.compile", "--where"],
+    ]
+    env = {**os.environ, compiled.MODE_ENV: "auto"}
+    outputs = []
+    for argv in commands:
+        proc = subprocess.run(
+            [sys.executable, *argv[1:]], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(proc.stdout)
+    where = compiled.location()
+    assert outputs[0] in (f"compiled: {where}\n", f"already compiled: {where}\n")
+    assert outputs[1] == f"{where}\n"
+    assert (where / compiled.STAMP).is_file()
