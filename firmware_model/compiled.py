@@ -109,9 +109,13 @@ def _complete(directory: Path) -> bool:
     return (directory / STAMP).is_file()
 
 
-def activate(package_path: list[str]) -> str:
+def activate(package_path: list[str], probe: bool = False) -> str:
     """Put the compiled copy of the current text first on ``package_path`` (the package's
-    ``__path__``) when the mode allows and it is built; return (and keep) the status line."""
+    ``__path__``) when the mode allows and it is built; return (and keep) the status line.
+
+    ``probe`` (the package's own call): load the compiled code now, and fall back to the
+    interpreted model if it does not load on this machine (a build directory shared with a
+    machine of another C library, say)."""
     global _status
     chosen = mode()
     if chosen == "interpreted":
@@ -119,7 +123,18 @@ def activate(package_path: list[str]) -> str:
         return _status
     where = location()
     if _complete(where):
-        package_path.insert(0, str(where / "firmware_model"))
+        entry = str(where / "firmware_model")
+        package_path.insert(0, entry)
+        try:
+            if probe:
+                importlib.import_module(f"{GROUP}__mypyc")
+        except (ImportError, OSError) as exc:
+            package_path.remove(entry)
+            reason = f"the compiled copy in {where} does not load here: {exc}"
+            if chosen == "compiled":
+                raise CompiledModelError(f"{MODE_ENV}=compiled, but {reason}") from None
+            _status = f"interpreted ({reason})"
+            return _status
         _status = f"compiled ({where})"
         return _status
     if chosen == "compiled":
@@ -241,4 +256,4 @@ def build() -> Path:
 
 
 if __package__ == "firmware_model" and "firmware_model.model" not in sys.modules:
-    activate(sys.modules[__package__].__path__)
+    activate(sys.modules[__package__].__path__, probe=True)

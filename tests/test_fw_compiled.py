@@ -213,3 +213,35 @@ def test_the_documented_commands() -> None:
     assert outputs[0] in (f"compiled: {where}\n", f"already compiled: {where}\n")
     assert outputs[1] == f"{where}\n"
     assert (where / compiled.STAMP).is_file()
+
+
+def test_a_build_that_does_not_load_here_leaves_the_model_interpreted(tmp_path) -> None:
+    """A build directory shared with a machine whose compiled code does not load here (another C
+    library, a damaged file): the interpreted model runs, and the status says why; with
+    CAMTWIN_MODEL=compiled it is one error."""
+    built = tmp_path / compiled.source_key() / "firmware_model"
+    built.mkdir(parents=True)
+    suffix = compiled.sysconfig.get_config_var("EXT_SUFFIX")
+    (built / f"_compiled__mypyc{suffix}").write_bytes(b"\x7fELF not really")
+    (built.parent / compiled.STAMP).write_text("")
+    code = (
+        "import firmware_model as fm\n"
+        "from firmware_model import compiled\n"
+        "from regmap import load\n"
+        "fm.CameraModel(load('regmap/camera.yaml')).step()\n"
+        "print(compiled.is_compiled(), compiled.status())\n"
+    )
+    env = {**os.environ, compiled.CACHE_ENV: str(tmp_path), compiled.MODE_ENV: "auto"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(
+        f"False interpreted (the compiled copy in {built.parent} does not load here: "
+    )
+    env[compiled.MODE_ENV] = "compiled"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert "CompiledModelError: CAMTWIN_MODEL=compiled, but the compiled copy in" in proc.stderr
