@@ -7,7 +7,7 @@
 >>> cam.TriggerDelay = 250.0
 """
 
-# ---- the compiled blocks and cycle loop, when built for this source (firmware_model.compiled) --
+# ---- the compiled bank, blocks and cycle loop, if built for this source (firmware_model.compiled)
 # (first: it puts the compiled copy, if any, on this package's __path__)
 from . import compiled  # noqa: F401  # isort: split
 

@@ -1,12 +1,13 @@
-"""The firmware model's cycle loop compiled to C with mypyc: the same Python source, faster.
+"""The firmware model compiled to C with mypyc: the same Python source, faster.
 
-:mod:`firmware_model.blocks` and :mod:`firmware_model.model` (the blocks and the cycle and
-event loop of :class:`~firmware_model.CameraModel`) are plain Python. ``build()`` compiles
-exactly those two files with mypyc into a cache directory named after a hash of their text and
-of the interpreter (``python -m firmware_model.compile``; ``scripts/bootstrap.sh`` does it).
-When ``firmware_model`` is imported, :func:`activate` puts that directory first on the
-package's ``__path__`` if it holds a complete build *of the current text*: so an edited model
-is never replaced by an older compiled copy, it runs interpreted until it is compiled again.
+:mod:`firmware_model.bank`, :mod:`firmware_model.blocks` and :mod:`firmware_model.model` (the
+register bank, the blocks and the cycle and event loop of :class:`~firmware_model.CameraModel`)
+are plain, typed Python. ``build()`` compiles exactly those files with mypyc into a cache
+directory named after a hash of their text and of the interpreter (``python -m
+firmware_model.compile``; ``scripts/bootstrap.sh`` does it). When ``firmware_model`` is
+imported, :func:`activate` puts that directory first on the package's ``__path__`` if it holds
+a complete build *of the current text*: so an edited model is never replaced by an older
+compiled copy, it runs interpreted until it is compiled again.
 
 ``$CAMTWIN_MODEL`` chooses: ``auto`` (the default: compiled when built, else interpreted),
 ``compiled`` (an error when no build of the current text exists), ``interpreted`` (never the
