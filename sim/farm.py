@@ -297,12 +297,16 @@ def run_seed(job: SeedJob) -> SeedResult:
 # ---------------------------------------------------------------------------------------------
 
 
-def _local(jobs: list[SeedJob], workers: int) -> Iterator[SeedResult]:
+def _local(
+    jobs: list[SeedJob], workers: int, ready: Callable[[], None] | None = None
+) -> Iterator[SeedResult]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # Load the map, generate camera.v and build once here: forked workers inherit it.
     _prepare(_firsts(jobs))
+    if ready is not None:
+        ready()
     if workers <= 1:
         for job in jobs:
             yield run_seed(job)
@@ -336,7 +340,12 @@ def _prepare(jobs: list[SeedJob]) -> None:
     gc.freeze()
 
 
-def _dask(jobs: list[SeedJob], address: str, timeout: float = 30.0) -> Iterator[SeedResult]:
+def _dask(
+    jobs: list[SeedJob],
+    address: str,
+    ready: Callable[[], None] | None = None,
+    timeout: float = 30.0,
+) -> Iterator[SeedResult]:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - a dependency of camtwin
@@ -350,6 +359,8 @@ def _dask(jobs: list[SeedJob], address: str, timeout: float = 30.0) -> Iterator[
         # Every worker connected now warms up at once (as the local pool's parent does before
         # forking); a worker joining later warms with its first seed.
         client.run(_prepare, _firsts(jobs))
+        if ready is not None:
+            ready()
         # the cluster's threads now (a cluster that grows later gets the many small batches)
         groups = batches(jobs, sum(client.nthreads().values()))
         keys = [f"camtwin-{b[0].simulator}-seeds-{b[0].seed}-{len(b)}-{token}" for b in groups]
@@ -381,10 +392,12 @@ def run_jobs(
     workers: int = 1,
     scheduler: str | None = None,
     progress: Callable[[SeedResult], None] | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> list[SeedResult]:
     """Run the jobs on the local pool (``workers`` processes) or on a Dask scheduler; return the
-    results in job order."""
-    it = _dask(jobs, scheduler) if scheduler else _local(jobs, workers)
+    results in job order. ``ready()`` is called once the workers are set up (the map loaded, the
+    design generated and built) and the seeds start."""
+    it = _dask(jobs, scheduler, ready) if scheduler else _local(jobs, workers, ready)
     done: dict[tuple[int, str], SeedResult] = {}
     for r in it:
         done[(r.seed, r.simulator)] = r
@@ -413,6 +426,11 @@ class Progress:
         self.t0 = time.monotonic()
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._next = 0
+
+    def start(self) -> None:
+        """The seeds start now (after the workers were set up and the design built): the rate
+        and the ETA count from here."""
+        self.t0 = time.monotonic()
 
     def line(self) -> str:
         dt = max(time.monotonic() - self.t0, 1e-9)

@@ -4,6 +4,7 @@ and the same per-seed results through a real Dask cluster as through the local p
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import shlex
 import sys
@@ -21,6 +22,7 @@ from sim.farm import (
     native_stimulus,
     parse_seeds,
     parse_shard,
+    run_jobs,
     run_seed,
     shard,
 )
@@ -261,3 +263,31 @@ def test_seeds_run_on_both_paths(tmp_path, capsys) -> None:
     root = ET.parse(tmp_path / "results.xml").getroot()
     suites = {s.get("name"): len(s.findall("testcase")) for s in root.findall("testsuite")}
     assert suites == {"camtwin.icarus": 1, "camtwin.icarus.seeds": 3}, suites
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ready_comes_once_before_the_seeds(tmp_path, workers) -> None:
+    """The progress bar's rate and ETA count from when the workers are set up and the design
+    built (the first run of a fresh checkout builds the runners for a minute or more)."""
+    from sim.farm import Progress
+
+    events: list = []
+    jobs = [
+        SeedJob(s, "icarus", 300, str(CAMERA_YAML), slow_overrides(), str(tmp_path))
+        for s in (1, 2, 3)
+    ]
+    run_jobs(
+        jobs,
+        workers,
+        progress=lambda r: events.append(r.seed),
+        ready=lambda: events.append("ready"),
+    )
+    assert events[0] == "ready"
+    assert sorted(events[1:]) == [1, 2, 3]
+
+    bar = Progress(4, io.StringIO())
+    bar.t0 -= 100.0  # as if the set-up had taken 100 s
+    bar.start()
+    bar.cycles, bar.done = 1000, 1
+    assert "ETA 0:00" in bar.line()

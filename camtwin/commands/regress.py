@@ -368,7 +368,8 @@ def _run_seeds(args, seeds: list[int], sims, overrides, stage):
     print(f"[seeds] firmware model: {compiled.status()}", flush=True)
     t0 = time.monotonic()
     try:
-        results = run_jobs(jobs, workers, args.scheduler, Progress(len(jobs)))
+        progress = Progress(len(jobs))
+        results = run_jobs(jobs, workers, args.scheduler, progress, ready=progress.start)
     except RuntimeError as exc:
         print(f"camtwin regress: error: {exc}", file=sys.stderr)
         stage.abort()
