@@ -12,9 +12,10 @@ from .compiled import CompiledModelError, _complete, build, location
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m firmware_model.compile",
-        description="Compile the firmware model's cycle loop with mypyc (once per source text).",
+        description="Compile the firmware model (its register bank, blocks and cycle loop) with "
+        "mypyc, once per source text.",
     )
-    p.add_argument("--quiet", action="store_true", help="print nothing when it succeeds")
+    p.add_argument("--quiet", action="store_true", help="print only that it compiles, when it does")
     p.add_argument("--where", action="store_true", help="print the build directory and exit")
     args = p.parse_args(argv)
     try:
@@ -22,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
             print(location())
             return 0
         built = _complete(location())
+        if not built:
+            print(
+                "compiling the firmware model with mypyc (once per source text, about 20 s) ...",
+                file=sys.stderr,
+                flush=True,
+            )
         dest = build()
     except (CompiledModelError, OSError) as exc:
         print(f"firmware_model.compiled: error: {exc}", file=sys.stderr)

@@ -59,6 +59,5 @@ say "installing camtwin and its dependencies into $venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root[test]"
 echo "$want" >"$stamp"
-say "compiling the firmware model (mypyc, about 20 s)"
 compile_model
 say "ready"
