@@ -543,8 +543,10 @@ class NativeCheck:
     rtl: dict[str, Edges]
 
 
-@dataclass
-class _Access:
+class _Access(NamedTuple):
+    """A performed bus access as the coverage sampler reads it (``sim.testbench.BusAccess``'s
+    fields)."""
+
     kind: str
     addr: int
     value: int
