@@ -13,8 +13,8 @@ compiled copy, it runs interpreted until it is compiled again.
 ``compiled`` (an error when no build of the current text exists), ``interpreted`` (never the
 compiled copy: for a debugger, a profiler or line coverage of the model).
 
-The cache: ``$CAMTWIN_MODEL_CACHE`` if set, else ``build/model`` of the source checkout when
-camtwin runs from one, else ``$XDG_CACHE_HOME/camtwin/model`` (``~/.cache/camtwin/model``).
+The cache: ``$CAMTWIN_MODEL_CACHE`` if set, else ``build/compiled-model`` of the source checkout
+when camtwin runs from one, else ``$XDG_CACHE_HOME/camtwin/model`` (``~/.cache/camtwin/model``).
 Concurrent builds of one text wait for each other (a file lock); a build is moved into place
 whole, so a reader never sees half of one. The cache keeps the newest builds (:data:`KEEP`).
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib.util
+import itertools
 import os
 import shutil
 import subprocess
@@ -78,14 +79,22 @@ def mode() -> str:
     return value
 
 
+KEYED = ("firmware_model", "regmap")
+"""The packages whose Python text the key covers: the compiled modules, and everything they
+are compiled against (mypyc builds in, for one, the field positions of the named tuples they
+read, such as ``imaging.ImageGeometry``)."""
+
+
 def source_key() -> str:
-    """A hash of the compiled modules' text and of the interpreter's extension ABI."""
+    """A hash of the Python text of :data:`KEYED` and of the interpreter's extension ABI."""
     h = hashlib.sha256()
     abi = f"{sys.implementation.cache_tag} {sysconfig.get_config_var('EXT_SUFFIX')}"
     h.update(abi.encode())
-    for name in MODULES:
-        h.update(b"\0" + name.encode() + b"\0")
-        h.update((PACKAGE_DIR / f"{name}.py").read_bytes())
+    root = PACKAGE_DIR.parent
+    for package in KEYED:
+        for path in sorted((root / package).rglob("*.py")):
+            h.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
     return h.hexdigest()[:20]
 
 
@@ -96,7 +105,7 @@ def cache_root() -> Path:
         return Path(env)
     checkout = PACKAGE_DIR.parent
     if (checkout / "pyproject.toml").is_file() and (checkout / "sim").is_dir():
-        return checkout / "build" / "model"
+        return checkout / "build" / "compiled-model"
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(xdg) / "camtwin" / "model"
 
@@ -195,15 +204,33 @@ KEEP = 8
 
 
 def _prune(root: Path, keep: Path) -> None:
-    builds = sorted(
-        (p for p in root.iterdir() if _complete(p) and p != keep),
-        key=lambda p: (p / STAMP).stat().st_mtime,
-        reverse=True,
-    )
-    for old in builds[KEEP - 1 :]:
-        shutil.rmtree(old, ignore_errors=True)
-        for extra in (root / f"{old.name}.log", root / f"{old.name}.lock"):
-            extra.unlink(missing_ok=True)
+    """Keep the newest :data:`KEEP` builds; remove what builds killed over an hour ago left."""
+    try:
+        entries = list(root.iterdir())
+        builds = sorted(
+            (p for p in entries if _complete(p) and p != keep),
+            key=lambda p: (p / STAMP).stat().st_mtime,
+            reverse=True,
+        )
+        for old in builds[KEEP - 1 :]:
+            shutil.rmtree(old, ignore_errors=True)
+            for extra in (root / f"{old.name}.log", root / f"{old.name}.lock"):
+                extra.unlink(missing_ok=True)
+        hour_ago = time.time() - 3600
+        for p in entries:
+            if p.name.startswith(".") and p.is_dir() and p.stat().st_mtime < hour_ago:
+                shutil.rmtree(p, ignore_errors=True)
+    except OSError:  # another process pruning at the same time
+        pass
+
+
+def _mypy_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mypy")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def build() -> Path:
@@ -249,12 +276,35 @@ def build() -> Path:
             for so in built:
                 shutil.move(str(so), package / so.name)
             (staging / STAMP).write_text(
-                f"modules: {', '.join(MODULES)}\nbuilt in {time.monotonic() - t0:.1f} s\n"
+                f"modules: {', '.join(MODULES)}\nmypy: {_mypy_version()}\n"
+                f"built in {time.monotonic() - t0:.1f} s\n"
             )
             os.replace(staging, dest)
         _prune(root, keep=dest)
     return dest
 
 
+def _activate_package() -> None:
+    """The package's own activation (``firmware_model/__init__.py``)."""
+    global _status
+    package_path = sys.modules["firmware_model"].__path__
+    try:
+        activate(package_path, probe=True)
+    except CompiledModelError:
+        if not _compiling():
+            raise
+        _status = "interpreted (compiling)"  # the compile command runs whatever the choice
+    except (OSError, RuntimeError) as exc:  # no readable source text, no home directory ...
+        if mode() == "compiled":
+            raise CompiledModelError(f"{MODE_ENV}=compiled, but {exc}") from None
+        _status = f"interpreted (no compiled copy can be looked for: {exc})"
+
+
+def _compiling() -> bool:
+    """Whether this process is ``python -m firmware_model.compile``."""
+    argv = getattr(sys, "orig_argv", [])
+    return any(pair == ("-m", "firmware_model.compile") for pair in itertools.pairwise(argv))
+
+
 if __package__ == "firmware_model" and "firmware_model.model" not in sys.modules:
-    activate(sys.modules[__package__].__path__, probe=True)
+    _activate_package()
