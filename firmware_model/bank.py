@@ -99,8 +99,10 @@ class RegisterBank:
         """Called as ``hook(addr, old_value, new_value)`` after each performed write."""
 
     # -- bus slave ------------------------------------------------------------------------
-    def read(self, addr: int) -> int:
+    def read(self, addr: object) -> int:
         """Software read; ``rc`` fields clear after being returned."""
+        if not isinstance(addr, int):
+            raise ValueError(f"address must be an integer, not {addr!r}")
         slot = self._slots.get(addr)
         if slot is None:
             raise BusError(addr, "read", "unmapped address")
@@ -111,10 +113,16 @@ class RegisterBank:
             self.values[addr] = value & ~slot.rc
         return value & slot.read_mask
 
-    def write(self, addr: int, value: int, strobe: int = 0xF) -> None:
-        """Software write with byte strobes; SLVERR for unmapped or read-only registers."""
+    def write(self, addr: object, value: object, strobe: object = 0xF) -> None:
+        """Software write with byte strobes; SLVERR for unmapped or read-only registers.
+
+        (``object`` arguments: checked here, the same way compiled and interpreted.)"""
+        if not isinstance(addr, int):
+            raise ValueError(f"address must be an integer, not {addr!r}")
         if not isinstance(value, int) or not 0 <= value <= 0xFFFF_FFFF:
             raise ValueError(f"value must be a 32-bit unsigned integer, not {value!r}")
+        if not isinstance(strobe, int):
+            raise ValueError(f"strobe must be a 4-bit byte mask, not {strobe!r}")
         bits = strobe_mask(strobe)
         slot = self._slots.get(addr)
         if slot is None:

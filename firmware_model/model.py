@@ -458,13 +458,16 @@ class CameraModel:
         return (_SOURCE_NAMES[src], t, origin, pin_level if origin is not None else -1)
 
     # -- simulation -----------------------------------------------------------------------
-    def step(self, line1_in: int = 0, line2_i: int = 0) -> Outputs:
-        """Simulate one clock cycle with the given input pin levels; return its outputs."""
+    def step(self, line1_in: object = 0, line2_i: object = 0) -> Outputs:
+        """Simulate one clock cycle with the given input pin levels (true: high); return its
+        outputs."""
+        l1 = 1 if line1_in else 0
+        l2 = 1 if line2_i else 0
         t = self.cycle
         bank = self.bank
         if self._status_only is not None:
             if self._status_only == (t, bank.version):
-                return self._step_status(line1_in, line2_i)
+                return self._step_status(l1, l2)
             self._status_only = None
         bank.begin_cycle()
         if self._fc_reset:
@@ -472,14 +475,14 @@ class CameraModel:
             self._fc_reset = False
         c = self._cfg if self._cfg_version == bank.version else self._decode()
         pulses = bank.pulses
-        if line1_in != self._pins[0]:
-            self._pin_changed(0, t, 1 if line1_in else 0)
-        if line2_i != self._pins[1]:
-            self._pin_changed(1, t, 1 if line2_i else 0)
+        if l1 != self._pins[0]:
+            self._pin_changed(0, t, l1)
+        if l2 != self._pins[1]:
+            self._pin_changed(1, t, l2)
 
         # Input pipelines.
-        s1 = self.sync[0].step(1 if line1_in else 0)
-        s2 = self.sync[1].step(1 if line2_i else 0)
+        s1 = self.sync[0].step(l1)
+        s2 = self.sync[1].step(l2)
         x1 = s1 ^ c.inv[1]
         x2 = 0 if c.line2_output else s2 ^ c.inv[2]
         y1 = self.debouncer[0].step(x1, c.n1)
@@ -803,21 +806,23 @@ class CameraModel:
         self.converter.skip(cycles, c.fc_m, c.fc_q)
         self.cycle += cycles
 
-    def skip_sampling(self, line1_in: int, line2_i: int, cycles: int = 1) -> None:
+    def skip_sampling(self, line1_in: object, line2_i: object, cycles: int = 1) -> None:
         """Advance ``cycles`` idle cycles, in the last of which the pins are sampled at new
         levels.
 
         Only valid when :meth:`next_activity` is later than that last cycle: the new levels then
         only enter the synchronisers during it.
         """
+        l1 = 1 if line1_in else 0
+        l2 = 1 if line2_i else 0
         t = self.cycle + cycles - 1
-        if line1_in != self._pins[0]:
-            self._pin_changed(0, t, 1 if line1_in else 0)
-        if line2_i != self._pins[1]:
-            self._pin_changed(1, t, 1 if line2_i else 0)
+        if l1 != self._pins[0]:
+            self._pin_changed(0, t, l1)
+        if l2 != self._pins[1]:
+            self._pin_changed(1, t, l2)
         self.skip(cycles)
-        self.sync[0].q1 = 1 if line1_in else 0
-        self.sync[1].q1 = 1 if line2_i else 0
+        self.sync[0].q1 = l1
+        self.sync[1].q1 = l2
 
     def replay(
         self,
@@ -913,7 +918,7 @@ class CameraModel:
                 prev = out
         return (i1, i2, ia, p1, p2, prev)
 
-    def run(self, cycles: int, line1_in: int = 0, line2_i: int = 0) -> list[Outputs]:
+    def run(self, cycles: int, line1_in: object = 0, line2_i: object = 0) -> list[Outputs]:
         """Step ``cycles`` cycles with constant input levels; return every cycle's outputs."""
         if cycles < 0:
             raise ValueError(f"cycles must be >= 0, not {cycles!r}")

@@ -64,6 +64,43 @@ def _replay(rmap, seed: int, event_mode: bool) -> dict:
     }
 
 
+def _outcome(call) -> list:
+    try:
+        return ["ok", repr(call())]
+    except Exception as exc:  # the exception's kind and text are what is compared
+        return [type(exc).__name__, str(exc)]
+
+
+def _inputs(rmap) -> dict:
+    """What the public entry points do with values of other types than the ones they are
+    written for: the same, compiled or interpreted."""
+    import numpy as np
+
+    model = CameraModel(rmap)
+    bank = model.bank
+    addr = rmap.register("TRIGGER_CTRL").address
+    out: dict = {}
+    for name, value in (
+        ("float", 1.5),
+        ("none", None),
+        ("text", "5"),
+        ("numpy", np.uint32(5)),
+        ("bool", True),
+        ("negative", -1),
+        ("wide", 1 << 32),
+    ):
+        out[f"write value {name}"] = _outcome(lambda v=value: bank.write(addr, v))
+        out[f"write strobe {name}"] = _outcome(lambda v=value: bank.write(addr, 1, v))
+        out[f"write address {name}"] = _outcome(lambda v=value: bank.write(v, 1))
+        out[f"read address {name}"] = _outcome(lambda v=value: bank.read(v))
+    for name, level in (("numpy", np.int64(1)), ("bool", True), ("none", None), ("two", 2)):
+        out[f"step {name}"] = _outcome(lambda lv=level: model.step(lv, lv))
+        out[f"skip_sampling {name}"] = _outcome(lambda lv=level: model.skip_sampling(lv, 0))
+        out[f"run {name}"] = _outcome(lambda lv=level: model.run(3, lv, lv))
+    out["after"] = [model.cycle, list(model._pins), sorted(bank.values.items())]
+    return out
+
+
 def digest() -> dict:
     camera = load(CAMERA_YAML)
     rmap = apply_overrides(camera, slow_overrides())
@@ -71,6 +108,7 @@ def digest() -> dict:
     for seed in SEEDS:
         for mode in ("event", "cycle"):
             out["seeds"][f"{seed}/{mode}"] = _replay(rmap, seed, mode == "event")
+    out["inputs"] = _inputs(camera)
     for path in sorted((ROOT / "firmware_model" / "examples").glob("*.yaml")):
         sc = load_scenario(path, camera)
         with contextlib.redirect_stdout(sys.stderr):
