@@ -69,8 +69,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def _model_choice_error() -> str | None:
-    """What is wrong with ``$CAMTWIN_MODEL`` (``firmware_model.compiled``), checked before a
-    command imports the firmware model, which refuses a bad choice at import."""
+    """What is wrong with the value of ``$CAMTWIN_MODEL`` (``firmware_model.compiled``), for
+    every command (the model is not imported for this)."""
     if not os.environ.get("CAMTWIN_MODEL"):
         return None
     from importlib.util import find_spec, module_from_spec, spec_from_file_location
@@ -85,10 +85,18 @@ def _model_choice_error() -> str | None:
     choice = module_from_spec(spec)
     spec.loader.exec_module(choice)  # standalone: it activates nothing
     try:
-        choice.activate([])
+        choice.mode()
     except choice.CompiledModelError as exc:
         return str(exc)
     return None
+
+
+def _is_model_choice_error(exc: BaseException) -> bool:
+    """A ``firmware_model.compiled.CompiledModelError`` (raised when a command imports the
+    model: ``CAMTWIN_MODEL=compiled`` without a usable compiled copy)."""
+    return type(exc).__name__ == "CompiledModelError" and type(exc).__module__ == (
+        "firmware_model.compiled"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         # One line, and never more than an excerpt of what the user typed.
         message = excerpt(" ".join(str(exc).split()), 300)
         print(f"camtwin {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        if not _is_model_choice_error(exc):
+            raise
+        print(f"camtwin {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `camtwin generate ... | head`: the reader went away
         sys.stderr.close()

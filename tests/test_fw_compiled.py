@@ -85,6 +85,13 @@ def test_an_edited_model_is_never_replaced_by_an_older_build(tmp_path, monkeypat
     assert compiled.activate(path).startswith("interpreted (not compiled for the current source")
     assert path == []
 
+    # what the compiled modules are compiled against counts too (mypyc builds in the field
+    # positions of imaging.ImageGeometry, for one)
+    for dependency in (package / "imaging.py", package.parent / "regmap" / "model.py"):
+        before = compiled.source_key()
+        dependency.write_text(dependency.read_text() + "\n# an edit\n")
+        assert compiled.source_key() != before
+
 
 def test_a_build_in_progress_is_not_used(tmp_path, monkeypatch) -> None:
     """A directory without its stamp (a build that was interrupted) is not a build."""
@@ -115,18 +122,54 @@ def test_unknown_model_choice_is_one_clear_error(monkeypatch, capsys) -> None:
     )
 
 
-def test_compiled_model_required_but_missing_is_one_clear_error(
-    tmp_path, monkeypatch, capsys
-) -> None:
+def test_compiled_model_required_but_missing_is_one_clear_error(tmp_path, monkeypatch) -> None:
+    """CAMTWIN_MODEL=compiled without a build: one error from a command that runs the model, at
+    the import of firmware_model; a command that does not is unaffected."""
+    env = {
+        **os.environ,
+        compiled.MODE_ENV: "compiled",
+        compiled.CACHE_ENV: str(tmp_path / "empty"),
+    }
+    camtwin = [sys.executable, "-m", "camtwin"]
+    regmap = str(ROOT / "regmap" / "camera.yaml")
+    proc = subprocess.run(
+        [*camtwin, "model", "-o", str(tmp_path / "out")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(
+        "camtwin model: error: CAMTWIN_MODEL=compiled, but the firmware model is not compiled"
+    )
+    assert "python -m firmware_model.compile" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    proc = subprocess.run(
+        [*camtwin, "check", regmap], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
     monkeypatch.setenv(compiled.MODE_ENV, "compiled")
     monkeypatch.setenv(compiled.CACHE_ENV, str(tmp_path / "empty"))
     with pytest.raises(compiled.CompiledModelError, match="not compiled for its current source"):
         compiled.activate([])
-    assert main(["check", str(ROOT / "regmap" / "camera.yaml")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert err.startswith("camtwin check: error: CAMTWIN_MODEL=compiled, but the firmware model")
-    assert "python -m firmware_model.compile" in err
+
+
+def test_the_compile_command_runs_whatever_the_model_choice(tmp_path) -> None:
+    """``python -m firmware_model.compile`` works under CAMTWIN_MODEL=compiled (nothing built
+    yet) and under a bad value: it is how the compiled copy gets made."""
+    for choice in ("compiled", "fast"):
+        env = {**os.environ, compiled.MODE_ENV: choice, compiled.CACHE_ENV: str(tmp_path)}
+        proc = subprocess.run(
+            [sys.executable, "-m", "firmware_model.compile", "--where"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith(str(tmp_path))
 
 
 def test_a_model_that_does_not_compile_is_a_located_error(tmp_path) -> None:
@@ -155,8 +198,9 @@ def test_a_model_that_does_not_compile_is_a_located_error(tmp_path) -> None:
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout == ""
-    said, err = proc.stderr.splitlines()
-    assert said.startswith("compiling the firmware model with mypyc")
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith("compiling the firmware model with mypyc") for line in lines)
+    err = lines[-1]
     assert err.startswith("firmware_model.compiled: error: mypyc could not compile the firmware")
     assert f"model.py:{line}: error:" in err
     logs = list(cache.glob("*.log"))
