@@ -317,6 +317,10 @@ def stimulus_text(
     return "\n".join(rows) + "\n"
 
 
+def _numbers(row: str) -> bool:
+    return all(w.lstrip("-").isdigit() for w in row.split())
+
+
 def parse_output(text: str) -> NativeRun:
     """Parse the harness's output file."""
     edges: dict[str, Edges] = {n: [] for n in OUTPUTS}
@@ -324,9 +328,15 @@ def parse_output(text: str) -> NativeRun:
     reads: list[tuple[int, int, int, int]] = []
     summary = None
     rows = text.splitlines()
-    words = list(map(int, text.split()))
+    try:
+        words = list(map(int, text.split()))
+    except ValueError:
+        words = []
     if len(words) != 5 * len(rows):
-        raise RuntimeError("the native runner's output has a line without 5 numbers")
+        bad = next((r for r in rows if len(r.split()) != 5 or not _numbers(r)), rows[0])
+        raise RuntimeError(
+            f"the native runner's output has a line that is not 5 numbers: {bad[:200]!r}"
+        )
     it = iter(words)
     for k, a, b, c, d in zip(it, it, it, it, it, strict=True):
         if k == 1:

@@ -234,3 +234,14 @@ def test_timing_rtl_confirms_camera_spec(
     s = data["summary"]
     assert s["rtl_disagree"] == 0 and s["rtl_agree"] + s["rtl_na"] == s["total"]
     assert s["rtl_na"] == 35  # Table 3-4 (4 figures at 5, 12 and 24 V), 23 Line0/1/2 figures
+
+
+def test_runner_output_that_is_not_records_is_one_clear_error() -> None:
+    from sim.native import parse_output
+
+    with pytest.raises(RuntimeError, match=r"not 5 numbers: 'hello from the design'"):
+        parse_output("1 0 5 1 0\nhello from the design\n0 0 10 10 0\n")
+    with pytest.raises(RuntimeError, match=r"not 5 numbers: '1 0 5'"):
+        parse_output("1 0 5\n0 0 10 10 0\n")
+    with pytest.raises(RuntimeError, match="no summary line"):
+        parse_output("1 0 5 1 0\n")

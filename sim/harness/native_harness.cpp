@@ -1,6 +1,6 @@
 // Native scenario runner for the generated camera (sim/native.py builds it with Verilator).
 //
-// Usage: harness STIMULUS OUTPUT [VCD]
+// Usage: harness STIMULUS OUTPUT [VCD]   (sim/native.py passes /dev/stdin and /dev/stdout)
 // (VCD: waves, only in a build made with --trace; every eval dumped, 10 time units a cycle)
 //
 // STIMULUS: one record per line, five decimal integers "kind a b c d":
@@ -38,6 +38,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -70,6 +71,13 @@ int fail(const char* what) {
 
 int main(int argc, char** argv) {
     if (argc != 3 && argc != 4) return fail("usage: harness STIMULUS OUTPUT [VCD]");
+    // The output first (it may be /dev/stdout), then the design's own prints ($display) go to
+    // stderr: they never mix with the records.
+    FILE* out = std::fopen(argv[2], "w");
+    if (!out) return fail("cannot open the output file");
+    std::fflush(stdout);
+    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+        return fail("cannot send the design's output to stderr");
     FILE* in = std::fopen(argv[1], "r");
     if (!in) return fail("cannot open the stimulus file");
     int64_t cycles = 0, reset = 3;
@@ -141,8 +149,6 @@ int main(int argc, char** argv) {
     }
     dut.rst = 0;
 
-    FILE* out = std::fopen(argv[2], "w");
-    if (!out) return fail("cannot open the output file");
     std::vector<char> buffer(1 << 20);
     std::setvbuf(out, buffer.data(), _IOFBF, buffer.size());
 
