@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up camtwin on a Debian 12 machine: system packages (as root, via apt-get)
 # and a virtual environment in .venv with camtwin and its dependencies.
-# Idempotent: a second run only checks stamps and returns in well under a second.
+# Idempotent: a second run only checks stamps and returns in well under a second (after an edit
+# of the firmware model it compiles the model again, about 20 s, and says so).
 # Concurrent runs (scripts/test.sh and scripts/main-job.sh started together) are serialised
 # with flock on .venv.lock next to .venv: one installs, the others wait and find it ready.
 set -euo pipefail
