@@ -101,8 +101,8 @@ class RegisterBank:
     # -- bus slave ------------------------------------------------------------------------
     def read(self, addr: object) -> int:
         """Software read; ``rc`` fields clear after being returned."""
-        if not isinstance(addr, int):
-            raise ValueError(f"address must be an integer, not {addr!r}")
+        if not isinstance(addr, int) or addr < 0:
+            raise ValueError(f"address must be an integer >= 0, not {addr!r}")
         slot = self._slots.get(addr)
         if slot is None:
             raise BusError(addr, "read", "unmapped address")
@@ -117,8 +117,8 @@ class RegisterBank:
         """Software write with byte strobes; SLVERR for unmapped or read-only registers.
 
         (``object`` arguments: checked here, the same way compiled and interpreted.)"""
-        if not isinstance(addr, int):
-            raise ValueError(f"address must be an integer, not {addr!r}")
+        if not isinstance(addr, int) or addr < 0:
+            raise ValueError(f"address must be an integer >= 0, not {addr!r}")
         if not isinstance(value, int) or not 0 <= value <= 0xFFFF_FFFF:
             raise ValueError(f"value must be a 32-bit unsigned integer, not {value!r}")
         if not isinstance(strobe, int):
