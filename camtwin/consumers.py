@@ -21,7 +21,11 @@ from pathlib import Path
 from regmap import RegisterMap, SourceLoc, UnsupportedMap
 from regmap.diagnostics import Diagnostic, did_you_mean
 
-__all__ = ["ALL", "Problem", "consumer_problems"]
+__all__ = ["ALL", "SETUP_ERRORS", "Problem", "consumer_problems"]
+
+SETUP_ERRORS = (KeyError, AttributeError, ValueError, TypeError, IndexError, ArithmeticError)
+"""What a consumer raises when a map that compiled lacks something it needs, or holds a value
+it cannot use."""
 
 
 @dataclass(frozen=True)
@@ -143,16 +147,7 @@ def consumer_problems(rmap: RegisterMap, uses: Iterable[str] = ALL) -> list[Prob
     for use in uses:
         try:
             TRIALS[use](rmap)
-        except (
-            KeyError,
-            AttributeError,
-            ValueError,
-            TypeError,
-            IndexError,
-            ZeroDivisionError,
-            OverflowError,
-            ArithmeticError,
-        ) as exc:
+        except SETUP_ERRORS as exc:
             loc, message, absent = _locate(rmap, use, exc)
             source = lines[loc.line - 1] if 0 < loc.line <= len(lines) else ""
             length = len(re.match(r"[\w.:-]*", source[loc.col - 1 :]).group(0)) if source else 1

@@ -14,6 +14,7 @@ from regmap import RegisterMap, RegmapError, UnsupportedMap
 if TYPE_CHECKING:
     from regmap.generators import Generator
 
+from ..consumers import SETUP_ERRORS
 from ._common import (
     CompileFailed,
     UsageError,
@@ -159,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        except (KeyError, AttributeError, ValueError, TypeError, IndexError, ArithmeticError):
+        except SETUP_ERRORS:
             # A generator failed on a map that compiled: locate the problem as `check` does
             # (the consumer trial renders every text generator once more).
             try:
