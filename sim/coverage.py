@@ -110,11 +110,7 @@ class RegisterTimeline:
 
     def field(self, feature: str, t: int, index: int = 0) -> int:
         """The raw value of a (stored) feature during cycle ``t``."""
-        key = (feature, index)
-        hist = self._history.get(key)
-        if hist is None:
-            hist = self._history[key] = self._build(feature, index)
-        reset, cycles, values, mask, lsb = hist
+        reset, cycles, values, mask, lsb = self._history_of(feature, index)
         # The register's value after the writes in log order up to the first at or after t.
         i = bisect_left(cycles, t)
         value = values[i - 1] if i else reset
@@ -122,11 +118,7 @@ class RegisterTimeline:
 
     def fields(self, feature: str, ts: list[int], index: int = 0) -> list[int]:
         """:meth:`field` for each of the sorted cycles ``ts`` (one pass)."""
-        key = (feature, index)
-        hist = self._history.get(key)
-        if hist is None:
-            hist = self._history[key] = self._build(feature, index)
-        reset, cycles, values, mask, lsb = hist
+        reset, cycles, values, mask, lsb = self._history_of(feature, index)
         out = []
         i, n = 0, len(cycles)
         for t in ts:
@@ -134,6 +126,14 @@ class RegisterTimeline:
                 i += 1
             out.append(((values[i - 1] if i else reset) & mask) >> lsb)
         return out
+
+    def _history_of(self, feature: str, index: int) -> tuple:
+        """The feature's history (:meth:`_build`), built on first use."""
+        key = (feature, index)
+        hist = self._history.get(key)
+        if hist is None:
+            hist = self._history[key] = self._build(feature, index)
+        return hist
 
     def _build(self, feature: str, index: int):
         reg, f = self.rmap.feature(feature)
