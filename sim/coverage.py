@@ -7,10 +7,9 @@ from bisect import bisect_left
 from itertools import accumulate, pairwise
 from pathlib import Path
 
+from firmware_model import OUTPUT_PINS as OUTPUTS
 from firmware_model.bank import strobe_mask
 from regmap import Access, Interface, RegisterMap
-
-from .testbench import OUTPUTS
 
 __all__ = ["Coverage"]
 
