@@ -337,7 +337,6 @@ class RtlBackend(LiveInputs):
         self._seq = itertools.count()
         self._sent_pin = [-1, -1]  # the last cycle scheduled per line (absolute)
         self._requested = 0  # the last ``until`` asked for (device cycles)
-        self._counters: dict[str, int] = {}
         self.base = 0
         try:
             for a in sorted(self._slots):
@@ -371,7 +370,7 @@ class RtlBackend(LiveInputs):
         self.close()
 
     # -- edges and frames -----------------------------------------------------------------
-    def _edges(self, edges: list[Edge], upto: int | None = None) -> None:
+    def _edges(self, edges: list[Edge]) -> None:
         """Take the RTL's output edges (absolute cycles) into account: frame starts."""
         fs = _SIG["frame_start"]
         for sig, cycle, level in edges:
@@ -386,15 +385,8 @@ class RtlBackend(LiveInputs):
             reg, f, index = self._trigger_mode
             if (self.shadow.read(reg.address_of(index)) & f.mask) >> f.lsb == self._on:
                 self._triggered += 1
-        s = ImageSettings.from_registers(regs)
-        geo = self.imaging.geometry(
-            regs.get_raw("Width"),
-            regs.get_raw("Height"),
-            regs.get_raw("OffsetX"),
-            regs.get_raw("OffsetY"),
-            regs.get_raw("PixelFormat"),
-        )
-        end = t0 + regs.get_raw("ExposureTime") + self.imaging.readout(geo.height)
+        s = ImageSettings.from_registers(regs)  # the effective geometry
+        end = t0 + regs.get_raw("ExposureTime") + self.imaging.readout(s.height)
         heapq.heappush(self._readouts, (end, t0, self._frames, s))
 
     def _render(self, t0: int, end: int, frame_id: int, s: ImageSettings) -> DeviceFrame:
