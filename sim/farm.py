@@ -422,7 +422,6 @@ class Progress:
         self.width = width
         self.done = self.failed = 0
         self.cycles = 0
-        self.busy = 0.0
         self.t0 = time.monotonic()
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._next = 0
@@ -447,7 +446,6 @@ class Progress:
         self.done += 1
         self.failed += not r.passed
         self.cycles += r.cycles
-        self.busy += max(r.seconds - r.build_seconds, 0.0)
         if self.tty:
             end = "\n" if self.done == self.total else ""
             print("\r" + self.line(), end=end, file=self.stream, flush=True)
