@@ -605,20 +605,12 @@ class CameraModel:
         detectors and LineStatusAll (see :meth:`next_activity`): no edge pulse, trigger,
         converter output or frame event happens in it."""
         self._status_only = None
-        t = self.cycle
         deb1, deb2 = self.debouncer
         y1, y2 = deb1.y, deb2.y  # the levels of cycle t
-        old = [(e.y1, e.y2) for e in self.edges]
-        if line1_in != self._pins[0]:
-            self._pin_changed(0, t, 1 if line1_in else 0)
-        if line2_i != self._pins[1]:
-            self._pin_changed(1, t, 1 if line2_i else 0)
-        self.skip(1)
-        self.sync[0].q1 = 1 if line1_in else 0
-        self.sync[1].q1 = 1 if line2_i else 0
-        for edges, (e1, _e2), y in zip(self.edges, old, (y1, y2), strict=True):
-            edges.y2 = e1
-            edges.y1 = y
+        self.skip_sampling(line1_in, line2_i)  # the edge detectors' y2 take their y1
+        edges1, edges2 = self.edges
+        edges1.y1 = y1
+        edges2.y1 = y2
         o = self.outputs
         status2 = o.line2_o if self._cfg.line2_output else y2
         out = o._replace(line_status=o.line0_out | y1 << 1 | status2 << 2)
