@@ -705,6 +705,22 @@ def _refine(t: np.ndarray, v: np.ndarray, levels: Sequence[float]) -> tuple[np.n
     return np.maximum.accumulate(rt), rv  # guard against rounding making time step back
 
 
+def _elements(
+    t: np.ndarray, v: np.ndarray, levels: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The waveform refined at ``levels`` (:func:`_refine`) as elements in time order: point
+    0, segment 0-1, point 1, ..., point n-1. Each lies within one band (all crossings are
+    points), so its value (a segment's midpoint) classifies it. Returns each element's value,
+    start time and end time."""
+    rt, rv = _refine(t, v, levels)
+    n = rt.size
+    mid = np.empty(2 * n - 1)
+    mid[0::2], mid[1::2] = rv, 0.5 * (rv[:-1] + rv[1:])
+    seg_t0 = np.repeat(rt, 2)[:-1]
+    seg_t1 = np.repeat(rt, 2)[1:]
+    return mid, seg_t0, seg_t1
+
+
 def _unstable_dwells(t: np.ndarray, v: np.ndarray, data: OptoIOData) -> list[Line1Issue]:
     """Warnings for each stay in the unstable band (1-1.5 V) that is not an edge passing through.
 
@@ -712,12 +728,7 @@ def _unstable_dwells(t: np.ndarray, v: np.ndarray, data: OptoIOData) -> list[Lin
     or ends in it; a monotonic passage from below to above (or back) is an edge, not a stay.
     """
     lo, hi = data.unstable_low_v, data.unstable_high_v
-    rt, rv = _refine(t, v, (lo, hi))
-    n = rt.size
-    mid = np.empty(2 * n - 1)
-    mid[0::2], mid[1::2] = rv, 0.5 * (rv[:-1] + rv[1:])
-    seg_t0 = np.repeat(rt, 2)[:-1]
-    seg_t1 = np.repeat(rt, 2)[1:]
+    mid, seg_t0, seg_t1 = _elements(t, v, (lo, hi))
     codes = np.where(mid < lo, -1, np.where(mid > hi, 1, 0))
     runs = _runs(codes)
     out = []
@@ -775,15 +786,8 @@ def line1_logic(
     # Safe-range warnings only beyond the margin (for noisy captures); the error is never relaxed.
     warn_lo = data.safe_min_v - margin
     warn_hi = min(data.safe_max_v + margin, data.absolute_max_v)
-    rt, rv = _refine(t, v, (warn_lo, lo, hi, warn_hi))
-    # Elements in time order: point 0, segment 0-1, point 1, ..., point n-1. Each lies within
-    # one band (all crossings are points), so its value (a segment's midpoint) classifies it;
-    # points count too, so a vertex touching exactly 1.4 V is logic 0 there.
-    n = rt.size
-    mid = np.empty(2 * n - 1)
-    mid[0::2], mid[1::2] = rv, 0.5 * (rv[:-1] + rv[1:])
-    seg_t0 = np.repeat(rt, 2)[:-1]
-    seg_t1 = np.repeat(rt, 2)[1:]
+    # Points count too, so a vertex touching exactly 1.4 V is logic 0 there.
+    mid, seg_t0, seg_t1 = _elements(t, v, (warn_lo, lo, hi, warn_hi))
     issues: list[Line1Issue] = []
 
     # Logic level: 0 at or below lo, 1 above hi, 2 = undefined band (holds the last value).
