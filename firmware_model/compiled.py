@@ -194,7 +194,7 @@ setup(
 def _first_error(log: Path) -> str:
     lines = log.read_text(errors="replace").splitlines()
     for line in lines:
-        if ": error:" in line or "error:" in line.lower():
+        if "error:" in line.lower():
             return line.strip()
     return lines[-1].strip() if lines else "no output"
 
