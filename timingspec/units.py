@@ -155,7 +155,7 @@ _BINOPS: dict[type, Callable[[float, float], float]] = {
 _HELP = "numbers, names, Name[Selector], + - * / // %, max/min/abs/ceil/floor/round"
 
 
-def _shape(tree: ast.AST, text: str) -> None:
+def _shape(tree: ast.AST) -> None:
     """Refuse an expression with too many nodes or too deep a nesting, before evaluating it."""
     count = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
@@ -195,7 +195,7 @@ def evaluate(text: str, lookup: Callable[[str, str | None], float]) -> float:
         raise ExpressionError(f"'{shown}' is not a valid expression ({exc.msg})") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("the expression is too complex to parse") from None
-    _shape(tree, text)
+    _shape(tree)
 
     def ev(node: ast.AST) -> float:
         if isinstance(node, ast.Expression):
