@@ -277,7 +277,7 @@ def load_opto_data(path: str | Path | None = None, variant: str = "standard") ->
 # --------------------------------------------------------------------------------------------
 
 
-def _check_finite(value: float, what: str, unit: str) -> float:
+def _check_finite(value: object, what: str, unit: str) -> float:
     """Return ``value`` as float, or ValueError if it is not a finite number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{what} must be a finite number of {unit}, not {value!r}")

@@ -18,8 +18,6 @@ True
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -29,7 +27,7 @@ from typing import Literal
 import numpy as np
 import yaml
 
-from .electrical import OptoIOData, _get, _number, load_opto_data
+from .electrical import OptoIOData, _check_finite, _get, _number, load_opto_data
 
 __all__ = [
     "LINE2_DATA_PATH",
@@ -198,21 +196,15 @@ def load_line2_data(path: str | Path | None = None) -> Line2Data:
 # --------------------------------------------------------------------------------------------
 
 
-def _finite(value: object, what: str, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number of {unit}, not {value!r}")
-    return float(value)
-
-
 def _positive(value: object, what: str, unit: str) -> float:
-    x = _finite(value, what, unit)
+    x = _check_finite(value, what, unit)
     if x <= 0:
         raise ValueError(f"{what} must be positive, not {x:g} {unit}")
     return x
 
 
 def _non_negative(value: object, what: str, unit: str) -> float:
-    x = _finite(value, what, unit)
+    x = _check_finite(value, what, unit)
     if x < 0:
         raise ValueError(f"{what} must be >= 0 {unit}, not {x:g} {unit}")
     return x
@@ -290,8 +282,8 @@ def check_line1_input(
     computed). ``variant`` selects the hardware variant's voltage limits (``legacy-29mm``).
     """
     d = data or load_opto_data(variant=variant)
-    hi = _finite(high_v, "high level", "V")
-    lo = _finite(low_v, "low level", "V")
+    hi = _check_finite(high_v, "high level", "V")
+    lo = _check_finite(low_v, "low level", "V")
     cur = _non_negative(current_ma, "Line1 current", "mA")
     if lo >= hi:
         raise ValueError(f"low level must be below the high level, not {lo:g} V >= {hi:g} V")
@@ -420,7 +412,7 @@ def check_line2_input(
     (2 mA); otherwise logic 1 (the manual gives no other input threshold).
     """
     d = data or load_line2_data()
-    hi = _finite(high_v, "high level", "V")
+    hi = _check_finite(high_v, "high level", "V")
     lo = _non_negative(low_v, "low level", "V")
     sink = _non_negative(sink_ma, "driver sink current", "mA")
     leak = _non_negative(high_current_ua, "current at high level", "µA")
