@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -137,14 +138,10 @@ class FFCTables:
         np.clip(c, 0, _SENSOR_MAX, out=c)
         return c.astype(np.uint16)
 
-    @property
+    @functools.cached_property
     def bias(self) -> np.ndarray:
         """``1/2 - dark · gain`` (float32): the corrected value is ``floor(R · gain + bias)``."""
-        b = self.__dict__.get("_bias_cache")
-        if b is None:
-            b = (np.float32(0.5) - self.dark * self.gain).astype(np.float32)
-            object.__setattr__(self, "_bias_cache", b)
-        return b
+        return (np.float32(0.5) - self.dark * self.gain).astype(np.float32)
 
 
 def _blocks(a: np.ndarray) -> np.ndarray:
