@@ -1,7 +1,7 @@
 """The GigE Vision bootstrap registers, built from a register map.
 
-Addresses and layouts follow the GigE Vision bootstrap register map, as Aravis reads it
-(``src/arvgvcpprivate.h``, Aravis 0.8; docs/gige.md lists every register served). The
+Addresses and layouts are those of :mod:`regmap.gev_bootstrap`, which the GenICam XML's
+standard features point at (docs/gige.md lists every register served). The
 manufacturer, model and version strings come from the map's ``device:`` section; the serial
 number and the user-defined name from the caller; the first XML URL points at the GenICam XML
 generated from the *same* map, held in device memory above the map's registers.
@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 
 from regmap import RegisterMap
+from regmap import gev_bootstrap as gev
 from regmap.generators import generate_genicam_xml
 
 __all__ = [
@@ -37,41 +38,53 @@ __all__ = [
     "build_xml_file",
 ]
 
-VERSION = 0x0000
-DEVICE_MODE = 0x0004
-MAC_HIGH = 0x0008
-MAC_LOW = 0x000C
-SUPPORTED_IP_CONFIG = 0x0010
-CURRENT_IP_CONFIG = 0x0014
-CURRENT_IP = 0x0024
-SUBNET_MASK = 0x0034
-GATEWAY = 0x0044
-MANUFACTURER_NAME = (0x0048, 32)
-MODEL_NAME = (0x0068, 32)
-DEVICE_VERSION = (0x0088, 32)
-MANUFACTURER_INFO = (0x00A8, 48)
-SERIAL_NUMBER = (0x00D8, 16)
-USER_NAME = (0x00E8, 16)
+
+def _at(name: str) -> int:
+    """The address of the bootstrap register ``name`` (the specification's name)."""
+    return gev.bootstrap_register(name).address
+
+
+def _block(name: str) -> tuple[int, int]:
+    """(address, length in bytes) of the bootstrap string ``name``."""
+    reg = gev.bootstrap_register(name)
+    return reg.address, reg.length
+
+
+VERSION = _at("Version")
+DEVICE_MODE = _at("Device Mode")
+MAC_HIGH = _at("Device MAC Address High")
+MAC_LOW = _at("Device MAC Address Low")
+SUPPORTED_IP_CONFIG = _at("Supported IP Configuration")
+CURRENT_IP_CONFIG = _at("Current IP Configuration")
+CURRENT_IP = _at("Current IP Address")
+SUBNET_MASK = _at("Current Subnet Mask")
+GATEWAY = _at("Current Default Gateway")
+MANUFACTURER_NAME = _block("Manufacturer Name")
+MODEL_NAME = _block("Model Name")
+DEVICE_VERSION = _block("Device Version")
+MANUFACTURER_INFO = _block("Manufacturer Specific Information")
+SERIAL_NUMBER = _block("Serial Number")
+USER_NAME = _block("User-defined Name")
 DISCOVERY_SIZE = 0xF8
 """A DISCOVERY ack carries the bootstrap bytes 0x0000–0x00F7."""
-XML_URL_0 = (0x0200, 512)
-XML_URL_1 = (0x0400, 512)
-N_NETWORK_INTERFACES = 0x0600
-N_MESSAGE_CHANNELS = 0x0900
-N_STREAM_CHANNELS = 0x0904
-CAPABILITY = 0x0934
-HEARTBEAT_TIMEOUT = 0x0938
-TICK_FREQUENCY_HIGH = 0x093C
-TICK_FREQUENCY_LOW = 0x0940
-TIMESTAMP_CONTROL = 0x0944
-TIMESTAMP_VALUE_HIGH = 0x0948
-TIMESTAMP_VALUE_LOW = 0x094C
-CCP = 0x0A00
-SCP0 = 0x0D00
-SCPS = 0x0D04
-SCPD = 0x0D08
-SCDA = 0x0D18
-SCSP = 0x0D1C
+XML_URL_0 = _block("First URL")
+XML_URL_1 = _block("Second URL")
+N_NETWORK_INTERFACES = _at("Number of Network Interfaces")
+N_MESSAGE_CHANNELS = _at("Number of Message Channels")
+N_STREAM_CHANNELS = _at("Number of Stream Channels")
+CAPABILITY = _at("GVCP Capability")
+HEARTBEAT_TIMEOUT = _at("Heartbeat Timeout")
+TICK_FREQUENCY_HIGH = _at("Timestamp Tick Frequency")
+TICK_FREQUENCY_LOW = TICK_FREQUENCY_HIGH + 4
+TIMESTAMP_CONTROL = _at("Timestamp Control")
+TIMESTAMP_VALUE_HIGH = _at("Timestamp Value")
+TIMESTAMP_VALUE_LOW = TIMESTAMP_VALUE_HIGH + 4
+CCP = _at("Control Channel Privilege")
+SCP0 = _at("Stream Channel Port 0")
+SCPS = _at("Stream Channel Packet Size 0")
+SCPD = _at("Stream Channel Packet Delay 0")
+SCDA = _at("Stream Channel Destination Address 0")
+SCSP = _at("Stream Channel Source Port 0")
 
 BOOTSTRAP_SIZE = 0x0D40
 """Bootstrap addresses served: 0x0000 up to the end of stream channel 0's block. Reads of
@@ -93,7 +106,7 @@ CAPABILITIES = (
     | CAP_CONCATENATION
 )
 
-DEFAULT_HEARTBEAT_MS = 3000
+DEFAULT_HEARTBEAT_MS = gev.HEARTBEAT_TIMEOUT_DEFAULT_MS
 DEFAULT_PACKET_SIZE = 1500
 """SCPS at reset: a standard Ethernet frame (IP + UDP + GVSP headers included)."""
 

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from regmap import gev_bootstrap as gev
+
 from . import bootstrap as bs
 
 if TYPE_CHECKING:
@@ -101,11 +103,11 @@ MAX_CLIENTS = 64
 """Clients whose last command the device remembers, to recognise retransmissions."""
 """The completion time announced in a PENDING_ACK."""
 
-CCP_EXCLUSIVE = 1 << 0
-CCP_CONTROL = 1 << 1
+CCP_EXCLUSIVE = gev.CCP_EXCLUSIVE
+CCP_CONTROL = gev.CCP_CONTROL
 
-TS_RESET = 1 << 0
-TS_LATCH = 1 << 1
+TS_RESET = gev.TIMESTAMP_CONTROL_RESET
+TS_LATCH = gev.TIMESTAMP_CONTROL_LATCH
 
 
 IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)  # Linux <netinet/in.h>; Python lacks the name
