@@ -133,6 +133,10 @@ class XmlFile:
     def url(self) -> str:
         return f"Local:{self.name};{self.address:x};{len(self.data):x}"
 
+    def holds(self, addr: int, count: int = 4) -> bool:
+        """Whether the ``count`` bytes at ``addr`` lie in the readable window."""
+        return self.address <= addr and addr + count <= self.address + self.window
+
 
 def build_xml_file(rmap: RegisterMap, *, zipped: bool = False) -> XmlFile:
     """Generate the GenICam XML of ``rmap`` and place it above the map's registers."""

@@ -92,10 +92,6 @@ class _Access:
         self.dev._catch_up(self.dev.now() + ACCESS_CYCLES * self.accesses)
         self.accesses += 1
 
-    def _in_xml(self, addr: int, count: int = 4) -> bool:
-        x = self.xml
-        return x.address <= addr and addr + count <= x.address + x.window
-
     def read_word(self, addr: int, peer: tuple[str, int] | None = None) -> tuple[int, int]:
         if addr % 4:
             return BAD_ALIGNMENT, 0
@@ -105,7 +101,7 @@ class _Access:
             if addr == bs.TIMESTAMP_CONTROL:
                 return SUCCESS, 0
             return SUCCESS, self.boot.get(addr)
-        if self._in_xml(addr):
+        if self.xml.holds(addr):
             return SUCCESS, int.from_bytes(self._xml_bytes(addr, 4), "big")
         if addr >= self.base:
             self._slot()
@@ -119,7 +115,7 @@ class _Access:
         return x.data[a : a + count].ljust(count, b"\0")
 
     def read_memory(self, addr: int, count: int, peer=None) -> tuple[int, bytes]:
-        if self._in_xml(addr, count):
+        if self.xml.holds(addr, count):
             return SUCCESS, self._xml_bytes(addr, count)
         words = []
         for a in range(addr, addr + count, 4):
@@ -137,7 +133,7 @@ class _Access:
             if addr == bs.TIMESTAMP_CONTROL:
                 self._slot()
             return self.dev.write_bootstrap(addr, value)
-        if self._in_xml(addr):
+        if self.xml.holds(addr):
             return WRITE_PROTECT
         if addr >= self.base:
             self._slot()
@@ -407,8 +403,7 @@ class Device:
     def uses_backend(self, addr: int, count: int = 4) -> bool:
         """Whether an access to ``count`` bytes at ``addr`` reaches the backend's registers
         (manufacturer space, outside the XML)."""
-        x = self.xml
-        if x.address <= addr and addr + count <= x.address + x.window:
+        if self.xml.holds(addr, count):
             return False
         if addr <= bs.TIMESTAMP_CONTROL < addr + count:
             return True  # latches and resets the backend's time
