@@ -99,9 +99,9 @@ MAX_MEMORY = 536
 PENDING_AFTER_S = 0.02
 """An access that waits this long for the backend is acknowledged with PENDING_ACK first."""
 PENDING_TIMEOUT_MS = 1000
+"""The completion time announced in a PENDING_ACK."""
 MAX_CLIENTS = 64
 """Clients whose last command the device remembers, to recognise retransmissions."""
-"""The completion time announced in a PENDING_ACK."""
 
 CCP_EXCLUSIVE = gev.CCP_EXCLUSIVE
 CCP_CONTROL = gev.CCP_CONTROL
@@ -402,9 +402,5 @@ class GvcpServer:
 
     def _pending(self, command: int, req_id: int, peer: tuple[str, int]) -> None:
         """Tell ``peer`` that the answer to ``req_id`` will take a while (PENDING_ACK)."""
-        with contextlib.suppress(OSError):
-            self._send(
-                ACK_HEADER.pack(SUCCESS, PENDING_ACK, 4, req_id)
-                + struct.pack(">I", PENDING_TIMEOUT_MS),
-                peer,
-            )
+        ack = ACK_HEADER.pack(SUCCESS, PENDING_ACK, 4, req_id)
+        self._send(ack + struct.pack(">I", PENDING_TIMEOUT_MS), peer)
