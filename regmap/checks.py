@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from .diagnostics import did_you_mean
+from .generators.names import GENAPI_NAME, genapi_device_name
 from .model import (
     RATE_UNITS,
     TIME_UNITS,
@@ -58,10 +59,7 @@ GENAPI_RESERVED = frozenset(
         "Group",
     }
 )
-_NCNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-"""GenApi node names as the XML generator writes them (a subset of XML NCNames)."""
 _VERSION = re.compile(r"\d{1,9}\.\d{1,9}(?:\.\d{1,9})?")
-_NON_NAME = re.compile(r"[^0-9A-Za-z_]")
 
 
 def check(rmap: RegisterMap, ctx: Context, builder: Builder) -> None:
@@ -70,7 +68,7 @@ def check(rmap: RegisterMap, ctx: Context, builder: Builder) -> None:
 
 
 def _genicam_name(ctx: Context, name: str, loc: SourceLoc, what: str) -> None:
-    if not _NCNAME.fullmatch(name):
+    if not GENAPI_NAME.fullmatch(name):
         ctx.error(
             loc,
             f"{what} '{name}' is not a valid GenICam name (an XML NCName)",
@@ -555,8 +553,8 @@ def _generated(rmap: RegisterMap, ctx: Context, b: Builder) -> None:
             allowed="decimal numbers such as 1.0 or 2.1.3 (GenICam Major/Minor/SubMinorVersion)",
         )
     for key in ("vendor", "model"):
-        text = _NON_NAME.sub("_", getattr(dev, key))
-        if not re.match(r"[A-Za-z]", text):
+        text = genapi_device_name(getattr(dev, key))
+        if not GENAPI_NAME.fullmatch(text):
             ctx.error(
                 b.device_locs.get(key, top),
                 f"device {key} '{getattr(dev, key)}' must start with a letter (it names the "

@@ -40,7 +40,12 @@ from regmap.generators.genicam_gev import (
     TRANSPORT_LAYER_CONTROL,
     StandardFeature,
 )
-from regmap.generators.names import shadowed_fields, word_written
+from regmap.generators.names import (
+    GENAPI_NAME,
+    genapi_device_name,
+    shadowed_fields,
+    word_written,
+)
 from regmap.model import Access, Field, Interface, Register, RegisterMap, Scale, Selector
 
 __all__ = ["GENAPI_NAMESPACE", "generate_genicam_xml"]
@@ -63,8 +68,6 @@ def _uuid5(namespace: bytes, name: str) -> str:
 
 _STANDARD_NAMESPACES = ("None", "IIDC", "GEV", "CL", "USB")
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
-_CNAME_RE = re.compile(r"[A-Za-z][0-9A-Za-z_]*")
-_NON_NAME_RE = re.compile(r"[^0-9A-Za-z_]")
 _LOCK_NODE = "TLParamsLocked"
 _LOCK_CATEGORY = TRANSPORT_LAYER_CONTROL
 
@@ -121,7 +124,7 @@ def _version(text: str) -> tuple[int, int, int]:
 
 def _cname(text: str, what: str) -> str:
     """``text`` if it is a valid GenApi name (``[A-Za-z][0-9A-Za-z_]*``), else ValueError."""
-    if not _CNAME_RE.fullmatch(text):
+    if not GENAPI_NAME.fullmatch(text):
         raise UnsupportedMap(f"{what} must be a GenApi name ([A-Za-z][0-9A-Za-z_]*), not {text!r}")
     return text
 
@@ -232,8 +235,8 @@ class _Builder:
         root = ET.Element(
             f"{{{GENAPI_NAMESPACE}}}RegisterDescription",
             {
-                "ModelName": _cname(_NON_NAME_RE.sub("_", dev.model), "device model"),
-                "VendorName": _cname(_NON_NAME_RE.sub("_", dev.vendor), "device vendor"),
+                "ModelName": _cname(genapi_device_name(dev.model), "device model"),
+                "VendorName": _cname(genapi_device_name(dev.vendor), "device vendor"),
                 "ToolTip": dev.description or dev.name,
                 "StandardNameSpace": self.standard_namespace,
                 "SchemaMajorVersion": "1",

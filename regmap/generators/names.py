@@ -9,10 +9,29 @@ import re
 
 from ..model import Access, Field, Interface, Register, RegisterMap, SourceLoc
 
-__all__ = ["c_ident", "genapi_nodes", "header_macros", "shadowed_fields", "word_written"]
+__all__ = [
+    "GENAPI_NAME",
+    "c_ident",
+    "genapi_device_name",
+    "genapi_nodes",
+    "header_macros",
+    "shadowed_fields",
+    "word_written",
+]
 
 _NON_IDENT = re.compile(r"[^0-9A-Za-z]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_NAME = re.compile(r"[^0-9A-Za-z_]")
+
+GENAPI_NAME = re.compile(r"[A-Za-z][0-9A-Za-z_]*")
+"""GenApi node names as the XML generator writes them (a subset of XML NCNames)."""
+
+
+def genapi_device_name(text: str) -> str:
+    """The XML's VendorName or ModelName of a device's vendor or model: every character other
+    than a letter, a digit or '_' becomes '_' (a valid :data:`GENAPI_NAME` if it then starts
+    with a letter)."""
+    return _NON_NAME.sub("_", text)
 
 
 def c_ident(*parts: str) -> str:
