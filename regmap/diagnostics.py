@@ -15,6 +15,7 @@ __all__ = [
     "DiagnosticsError",
     "RegmapError",
     "UnsupportedMap",
+    "closest",
     "did_you_mean",
     "excerpt",
 ]
@@ -42,16 +43,23 @@ def _clean_message(text: str) -> str:
     return text if len(text) <= 4 * EXCERPT else text[: 4 * EXCERPT - 1] + "…"
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``word`` (a close spelling, else the same letters in another
+    case), or None."""
     if len(word) > EXCERPT:
-        return ""
+        return None
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not close:
         lowered = {c.lower(): c for c in choices}
         if word.lower() in lowered:
             close = [lowered[word.lower()]]
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
+    close = closest(word, choices)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 @dataclass(frozen=True)

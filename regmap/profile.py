@@ -9,12 +9,11 @@ located in the map (the register that lacks a field, else where the missing thin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from .diagnostics import Diagnostic, RegmapError, did_you_mean
+from .diagnostics import Diagnostic, RegmapError, closest, did_you_mean
 from .model import RegisterMap, SourceLoc
 
 __all__ = [
@@ -86,9 +85,8 @@ def _near(
 ) -> tuple[SourceLoc, str]:
     """Where to point at for a missing ``name``: the closest name the map defines (with its
     "did you mean"), else ``default``."""
-    hint = did_you_mean(name, known)
-    close = re.search(r"'([^']+)'\?$", hint)
-    return (known.get(close.group(1)) if close else None) or default, hint
+    close = closest(name, known)
+    return (known.get(close) if close else None) or default, did_you_mean(name, known)
 
 
 def camera_profile_errors(rmap: RegisterMap, needed_by: str) -> list[Diagnostic]:
