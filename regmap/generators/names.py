@@ -47,7 +47,7 @@ def unit_suffix(unit: str) -> str:
     """The ``<UNIT>`` of a field's ``_FROM_<UNIT>``/``_TO_<UNIT>`` macros: its unit as a C
     identifier (``us`` and ``µs`` give ``US``, ``kHz`` gives ``KHZ``), ``REAL`` without one."""
     text = unit.replace("µ", "u")
-    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").upper() or "REAL"
+    return _NON_IDENT.sub("_", text).strip("_").upper() or "REAL"
 
 
 def header_macros(rmap: RegisterMap) -> list[tuple[str, str, SourceLoc | None]]:
